@@ -1,0 +1,64 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Stowage",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "BlobStore", targets: ["BlobStore"]),
+        .library(name: "Registry", targets: ["Registry"]),
+        .executable(name: "stowage", targets: ["stowage"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    ],
+    targets: [
+        // Hardware SHA-256 block functions; each carries its own target attribute, so no global flags.
+        .target(name: "CSHA256"),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "BlobStore",
+            dependencies: ["CSHA256", "CZstd", "CXXHash", "CZlib"]
+        ),
+        .target(name: "Registry", dependencies: ["BlobStore"]),
+        .executableTarget(
+            name: "stowage",
+            dependencies: [
+                "BlobStore", "Registry",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "BlobStoreTests",
+            dependencies: ["BlobStore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry"]),
+        // Depends on the executable so that `swift build --build-tests` builds the binary it runs.
+        .testTarget(name: "StowageTests", dependencies: ["stowage", "BlobStore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+// Micro-benchmarks pull in ordo-one/benchmark and its dependencies; gate them so that ordinary
+// builds and CI never resolve them. Run with
+// `STOWAGE_BENCHMARKS=1 swift package benchmark --target HashBenchmarks`.
+if Context.environment["STOWAGE_BENCHMARKS"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"])
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "HashBenchmarks",
+            dependencies: [
+                "BlobStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/HashBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+}

@@ -1,0 +1,14 @@
+import ArgumentParser
+import BlobStore
+
+@main
+struct Stowage: AsyncParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "stowage",
+        abstract: "A container image registry on its own content-addressable blob store.",
+        version: version,
+        subcommands: [DigestCommand.self]
+    )
+}
