@@ -1,7 +1,8 @@
 // SHA-256 for x86-64 CPUs without the SHA extensions: the message schedule of two blocks at a
 // time in AVX2 (one block per 128-bit lane), the rounds in scalar code with BMI2 rotates.
 // The rounds are a serial dependency chain; moving the schedule into vector registers takes
-// about a third of the instructions off the scalar ports, which is where the speed comes from.
+// about a third of the instructions off the scalar ports, and computing it while the rounds of
+// the first block run hides it entirely. What is left is the rounds' own chain and port load.
 #if defined(__x86_64__)
 
 #include "CSHA256.h"
@@ -75,22 +76,26 @@ STOWAGE_AVX2 uint32_t pinned(uint32_t x) {
     return x;
 }
 
-// One round; the callers rotate the variable names instead of moving values. Maj is
-// (a & (b ^ c)) + (b & c): the two terms have no bits in common, and b ^ c and b & c are the
-// previous round's a ^ b and a & b, carried in `bc` and `bandc`. That leaves one operation between
-// a and Maj, so a's own chain is Sigma0 plus one add, no longer than e's.
-#define STOWAGE_ROUND(a, b, c, d, e, f, g, h, i)                                         \
-    do {                                                                                 \
-        const uint32_t hwc = h + wk[i] + (g ^ (e & (f ^ g)));                            \
-        const uint32_t s1 = ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25);                   \
-        const uint32_t t1 = hwc + s1;                                                    \
-        d = pinned(d + hwc) + s1;                                                        \
-        const uint32_t s0 = ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22);                   \
-        h = pinned(pinned(t1 + bandc) + (a & bc)) + s0;                                  \
-        bc = a ^ b;                                                                      \
-        bandc = a & b;                                                                   \
+// One round; the callers rotate the variable names instead of moving values. The critical path
+// is e's: Sigma1 is three deep, so new e = (d + h + W + K + Ch) + Sigma1 with everything but
+// Sigma1 summed beforehand is four. New a = new e - d + Maj + Sigma0. Maj is written as
+// (a & (b ^ c)) + (b & c), whose terms have no bits in common; b ^ c and b & c are the previous
+// round's a ^ b and a & b, carried in `bc` and `bandc`, so Maj is one operation deep in a and a's
+// own chain is four as well. pinned() stops the compiler from reassociating the sums.
+#define STOWAGE_ROUND(a, b, c, d, e, f, g, h, i)                                  \
+    do {                                                                          \
+        const uint32_t ahead = pinned(d + h + wk[i]);                             \
+        const uint32_t s1 = ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25);            \
+        const uint32_t rest = bandc - d;                                          \
+        d = pinned(ahead + (g ^ (e & (f ^ g)))) + s1;                             \
+        const uint32_t s0 = ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22);            \
+        h = pinned(pinned(d + rest) + (a & bc)) + s0;                             \
+        bc = a ^ b;                                                               \
+        bandc = a & b;                                                            \
     } while (0)
 
+// After four rounds the names have rotated by four; swapping the halves back lets every step of
+// the loop use the same names. Once unrolled this is register renaming only.
 #define STOWAGE_FOUR_ROUNDS(i)                         \
     do {                                               \
         STOWAGE_ROUND(a, b, c, d, e, f, g, h, i + 0);  \
@@ -115,10 +120,11 @@ STOWAGE_AVX2 void compress(uint32_t state[8], uint32_t wk_pair[2][64], int block
 #pragma clang loop unroll(full)
     for (int i = 0; i < 64; i += 4) {
         // Keeps the rounds reading W + K from memory as an add operand; otherwise the compiler
-        // forwards the stored vectors through vpextrd, two uops per word.
+        // forwards the stored vectors through vpextrd, two uops per word. wk_pair is passed so
+        // the clobber covers it: a local whose address never escapes is not "memory".
         __asm__("" : : "r"(wk_pair) : "memory");
         if (block == 0 && i < 48) {
-            // i / 4 + 4 < 16 groups: i < 48 here.
+            // Group i / 4 + 4 is at most 15 as i < 48, so store_wk stays inside wk_pair.
             const __m256i next = next_words(w[0], w[1], w[2], w[3]);
             store_wk(next, i / 4 + 4, wk_pair);
             w[0] = w[1]; w[1] = w[2]; w[2] = w[3]; w[3] = next;
