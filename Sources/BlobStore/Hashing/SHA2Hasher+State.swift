@@ -1,5 +1,3 @@
-import CZlib
-
 /// Why saved hash state was refused. A refused state means the upload that saved it cannot be
 /// resumed from that point; it never yields a wrong digest.
 public enum HashStateError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -37,12 +35,12 @@ extension SHA2Hasher {
         out.append(Self.algorithmCode)
         out.append(UInt8(pendingCount))
         out.append(0)
-        appendLittleEndian(length, to: &out)
+        out.appendLittleEndian(length)
         for word in 0..<8 {
-            appendLittleEndian(state[word], to: &out)
+            out.appendLittleEndian(state[word])
         }
         withUnsafeBytes(of: pending) { out.append(contentsOf: $0[..<pendingCount]) }
-        appendLittleEndian(Self.crc(out), to: &out)
+        out.appendLittleEndian(out.crc32(upTo: out.count))
         return out
     }
 
@@ -60,15 +58,15 @@ extension SHA2Hasher {
             throw .truncated(expected: fixed + pendingCount, actual: bytes.count)
         }
         let body = bytes.count - 4
-        guard Self.crc(bytes[..<body]) == readLittleEndian(UInt32.self, bytes, at: body) else { throw .checksumMismatch }
-        let length = readLittleEndian(UInt64.self, bytes, at: 8)
+        guard bytes.crc32(upTo: body) == bytes.littleEndian(UInt32.self, at: body) else { throw .checksumMismatch }
+        let length = bytes.littleEndian(UInt64.self, at: 8)
         guard pendingCount < Compressor.blockSize, UInt64(pendingCount) == length % UInt64(Compressor.blockSize) else {
             throw .inconsistentLength(pending: pendingCount, length: length)
         }
 
         self.init(compressor: compressor)
         for word in 0..<8 {
-            state[word] = readLittleEndian(Compressor.Word.self, bytes, at: 16 + word * Self.wordSize)
+            state[word] = bytes.littleEndian(Compressor.Word.self, at: 16 + word * Self.wordSize)
         }
         let pendingStart = 16 + 8 * Self.wordSize
         withUnsafeMutableBytes(of: &pending) { buffer in
@@ -78,12 +76,6 @@ extension SHA2Hasher {
         }
         self.pendingCount = pendingCount
         self.length = length
-    }
-
-    static func crc(_ bytes: some Collection<UInt8>) -> UInt32 {
-        Array(bytes).withUnsafeBufferPointer { buffer in
-            UInt32(truncatingIfNeeded: crc32(0, buffer.baseAddress, UInt32(buffer.count)))
-        }
     }
 }
 
@@ -97,18 +89,4 @@ extension SHA2Hasher where Compressor == SHA512Compressor {
     public init(restoring saved: some Collection<UInt8>) throws(HashStateError) {
         try self.init(restoring: saved, compressor: SHA512Compressor())
     }
-}
-
-func appendLittleEndian<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
-    for index in 0..<(T.bitWidth / 8) {
-        bytes.append(UInt8(truncatingIfNeeded: value >> (8 * index)))
-    }
-}
-
-func readLittleEndian<T: FixedWidthInteger>(_: T.Type, _ bytes: [UInt8], at offset: Int) -> T {
-    var value: T = 0
-    for index in 0..<(T.bitWidth / 8) {
-        value |= T(bytes[offset + index]) << (8 * index)
-    }
-    return value
 }

@@ -55,3 +55,9 @@ extension StreamingHasher {
         }
     }
 }
+
+/// `count` deterministic pseudo-random bytes.
+func randomBytes(seed: UInt64, count: Int) -> [UInt8] {
+    var generator = SeededGenerator(seed: seed)
+    return generator.bytes(count)
+}

@@ -1,0 +1,21 @@
+import CXXHash
+import CZlib
+
+/// The two checksums of the formats: CRC-32 for small headers, XXH3-64 for payloads.
+enum Checksum {
+    static func crc32(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        UInt32(truncatingIfNeeded: CZlib.crc32(0, bytes.baseAddress?.assumingMemoryBound(to: Bytef.self), uInt(bytes.count)))
+    }
+
+    static func crc32(_ bytes: [UInt8]) -> UInt32 {
+        bytes.withUnsafeBytes { crc32($0) }
+    }
+
+    static func xxh3(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        XXH3_64bits(bytes.baseAddress, bytes.count)
+    }
+
+    static func xxh3(_ bytes: [UInt8]) -> UInt64 {
+        bytes.withUnsafeBytes { xxh3($0) }
+    }
+}

@@ -1,0 +1,227 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Upload sessions: begin, append in order, status, commit, cancel. A session survives a restart:
+/// its state file holds the synced offset and the hash state at that offset.
+extension BlobStore {
+    /// Starts an upload whose content will be hashed with `algorithm`; returns its id.
+    public func beginUpload(algorithm: DigestAlgorithm = .sha256) async throws -> String {
+        try checkOpen()
+        let id = Self.newUploadID()
+        let spoolPath = directory.spoolPath(id)
+        let statePath = directory.statePath(id)
+        let created = UInt64(time(nil))
+        let hasher = DigestHasher(algorithm: algorithm)
+        let state = UploadState(algorithm: algorithm, offset: 0, created: created, hashState: hasher.exportState())
+        let spool = try await BlockingIO.run {
+            let spool = try SystemFile.open(spoolPath, flags: O_RDWR | O_CREAT | O_EXCL)
+            try spool.truncate(to: UploadSession.reservedHead)
+            try FileSystem.replace(statePath, with: state.encoded())
+            return spool
+        }
+        let progress = UploadSession.Progress(
+            spool: spool, hasher: hasher, blocks: BlockTableBuilder(blockShift: RecordHeader.defaultBlockShift), received: 0)
+        let session = UploadSession(
+            id: id, algorithm: algorithm, created: created, spoolPath: spoolPath, statePath: statePath,
+            offset: 0, progress: progress)
+        uploads.withLock { $0[id] = session }
+        return id
+    }
+
+    /// Bytes of the upload received and synced: the `Range` a status request reports.
+    public func uploadOffset(_ id: String) throws(BlobStoreError) -> UInt64 {
+        try session(id).offset
+    }
+
+    /// Ids of the uploads in progress (garbage collection keeps their blobs' digests alive).
+    public var uploadIDs: [String] {
+        uploads.withLock { Array($0.keys) }
+    }
+
+    /// Streams one request's bytes into the upload. `offset`, when given, must be where the upload
+    /// stands (chunks arrive in order). Whatever `body` wrote is synced and recorded before this
+    /// returns, even if `body` throws (a dropped connection): the upload then resumes from the
+    /// last byte received. Returns the new offset.
+    @discardableResult
+    public func append(
+        to id: String, at offset: UInt64? = nil, _ body: (inout UploadAppender) async throws -> Void
+    ) async throws -> UInt64 {
+        try checkOpen()
+        let session = try session(id)
+        let progress = try session.claim { () throws(BlobStoreError) in try resumeProgress(session) }
+        if let offset, offset != progress.received {
+            session.release(progress, synced: progress.received)
+            throw BlobStoreError.uploadOutOfOrder(id: id, expected: progress.received, received: offset)
+        }
+        var appender = UploadAppender(progress: progress, limit: options.maxBlobSize)
+        var failure: (any Error)?
+        do {
+            try await body(&appender)
+        } catch {
+            failure = error
+        }
+        let written = appender.progress
+        do {
+            try await checkpoint(session, written)
+        } catch {
+            session.abandon()
+            throw error
+        }
+        session.release(written, synced: written.received)
+        if let failure { throw failure }
+        return written.received
+    }
+
+    /// Makes the upload's bytes so far durable and records the hash state that goes with them.
+    private func checkpoint(_ session: UploadSession, _ progress: UploadSession.Progress) async throws {
+        let state = UploadState(
+            algorithm: session.algorithm, offset: progress.received, created: session.created,
+            hashState: progress.hasher.exportState())
+        let spool = progress.spool
+        let statePath = session.statePath
+        try await BlockingIO.run {
+            try spool.sync()
+            try FileSystem.replace(statePath, with: state.encoded())
+        }
+    }
+
+    /// Verifies the upload against `expected`, then makes it a blob: a small one is appended to
+    /// the shared pack, a large one becomes a pack of its own by rename. A mismatch removes the
+    /// upload; an existing blob is acknowledged without storing it again.
+    public func commitUpload(_ id: String, expected: Digest) async throws -> BlobInfo {
+        try checkOpen()
+        let session = try session(id)
+        let progress = try session.claim { () throws(BlobStoreError) in try resumeProgress(session) }
+        let actual: Digest
+        do {
+            actual = expected.algorithm == session.algorithm
+                ? progress.hasher.finalize()
+                : try rehash(progress, algorithm: expected.algorithm)
+        } catch {
+            session.release(progress, synced: progress.received)
+            throw error
+        }
+        guard actual == expected else {
+            try await discard(session)
+            throw BlobStoreError.digestMismatch(expected: expected, actual: actual)
+        }
+        if let existing = stat(actual) {
+            try await discard(session)
+            return existing
+        }
+        do {
+            let info: BlobInfo
+            if progress.received < options.soloThreshold {
+                let payload = try progress.spool.read(count: Int(progress.received), at: UploadSession.reservedHead)
+                info = try await putShared(digest: actual, payload: payload)
+            } else {
+                info = try await commitSolo(actual, progress)
+            }
+            try await discard(session)
+            return info
+        } catch {
+            session.release(progress, synced: session.offset)
+            throw error
+        }
+    }
+
+    /// The spool becomes `packs/pack-<ID>.pack`: table after the payload, headers into the
+    /// reserved head, fdatasync, rename, fsync of `packs/`. The bytes are never copied.
+    private func commitSolo(_ digest: Digest, _ progress: UploadSession.Progress) async throws -> BlobInfo {
+        let table = progress.blocks.finish()
+        let packID = packIDs.allocate()
+        let size = progress.received
+        let header = RecordHeader(
+            kind: .blob, digest: digest, codec: .verbatim, storedLength: size, logicalLength: size,
+            tableChecksum: table.checksum)
+        let spool = progress.spool
+        let packPath = directory.packPath(packID)
+        let packs = directory.packs
+        try await BlockingIO.run {
+            try spool.write(table.encoded(), at: UploadSession.reservedHead + size)
+            try spool.write(PackHeader(kind: .solo, packID: packID).encoded() + header.encoded(), at: 0)
+            try spool.sync()
+            try FileSystem.rename(spool.path, to: packPath)
+            try FileSystem.syncDirectory(packs)
+        }
+        let location = index.insert(
+            digest,
+            BlobLocation(packID: packID, offset: UInt64(PackHeader.size), storedLength: size, logicalLength: size, codec: .verbatim))
+        index.markClosed(packID)
+        publishIfDue()
+        return BlobInfo(digest: digest, location: location)
+    }
+
+    /// Cancels an upload and removes its files.
+    public func cancelUpload(_ id: String) async throws {
+        let session = try session(id)
+        _ = try session.claim { () throws(BlobStoreError) in try resumeProgress(session) }
+        try await discard(session)
+    }
+
+    private func discard(_ session: UploadSession) async throws {
+        session.finish()
+        _ = uploads.withLock { $0.removeValue(forKey: session.id) }
+        let spoolPath = session.spoolPath
+        let statePath = session.statePath
+        try await BlockingIO.run {
+            try FileSystem.remove(statePath)
+            try FileSystem.remove(spoolPath)
+        }
+    }
+
+    private func session(_ id: String) throws(BlobStoreError) -> UploadSession {
+        guard let session = uploads.withLock({ $0[id] }) else { throw .uploadUnknown(id) }
+        return session
+    }
+
+    /// Rebuilds the in-memory progress of an upload reloaded after a restart: the hash from the
+    /// state file, the block checksums (cheap) by reading the spool.
+    private func resumeProgress(_ session: UploadSession) throws(BlobStoreError) -> UploadSession.Progress {
+        let stateFile = try SystemFile.openForReading(session.statePath)
+        let state = try UploadState(decoding: stateFile.read(count: Int(stateFile.size()), at: 0), path: session.statePath)
+        let hasher: DigestHasher
+        do {
+            hasher = try DigestHasher(algorithm: state.algorithm, restoring: state.hashState)
+        } catch {
+            throw .state(path: session.statePath, reason: error.description)
+        }
+        let spool = try SystemFile.open(session.spoolPath, flags: O_RDWR)
+        let blocks = BlockTableBuilder(blockShift: RecordHeader.defaultBlockShift)
+        try forEachChunk(of: spool, from: UploadSession.reservedHead, count: state.offset) { blocks.update($0) }
+        return UploadSession.Progress(spool: spool, hasher: hasher, blocks: blocks, received: state.offset)
+    }
+
+    /// The upload's digest in an algorithm other than the one it streamed through (a client that
+    /// began without saying and finished with sha512): the one case that reads the spool back.
+    private func rehash(_ progress: UploadSession.Progress, algorithm: DigestAlgorithm) throws(BlobStoreError) -> Digest {
+        var hasher = DigestHasher(algorithm: algorithm)
+        try forEachChunk(of: progress.spool, from: UploadSession.reservedHead, count: progress.received) { hasher.update($0) }
+        return hasher.finalize()
+    }
+
+    private func forEachChunk(
+        of file: SystemFile, from start: UInt64, count: UInt64, _ body: (UnsafeRawBufferPointer) -> Void
+    ) throws(BlobStoreError) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        defer { buffer.deallocate() }
+        var done: UInt64 = 0
+        while done < count {
+            let want = Int(Swift.min(UInt64(buffer.count), count - done))
+            let got = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<want]), at: start + done)
+            guard got == want else { throw .damaged(path: file.path, reason: "spool is shorter than its state file says") }
+            body(UnsafeRawBufferPointer(rebasing: buffer[..<got]))
+            done += UInt64(got)
+        }
+    }
+
+    static func newUploadID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt64
+        return DataDirectory.hex(high) + DataDirectory.hex(low)
+    }
+}

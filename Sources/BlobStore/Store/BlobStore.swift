@@ -1,0 +1,176 @@
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The content-addressable blob store: bytes in, by digest; bytes out, verified. It knows nothing
+/// of repositories, tags or HTTP (docs/FORMAT.md has every byte it writes).
+///
+/// ```swift
+/// let store = try await BlobStore.open(at: "./data")
+/// let info = try await store.put(Array("{}".utf8))
+/// try await store.read(info.digest) { chunk in … }
+/// ```
+///
+/// Durability: every method that returns a `BlobInfo` for a new blob returns only after the
+/// blob's bytes and its index record are on stable storage.
+public final class BlobStore: Sendable {
+    public let path: String
+    public let options: BlobStoreOptions
+    let directory: DataDirectory
+    let lock: DirectoryLock
+    let index: LiveIndex
+    let publisher: IndexPublisher
+    let writer: SharedPackWriter
+    let packIDs: PackIDAllocator
+    let uploads: Mutex<[String: UploadSession]>
+    let closed = Atomic<Bool>(false)
+
+    init(directory: DataDirectory, options: BlobStoreOptions, lock: DirectoryLock, recovered: StoreRecovery) {
+        self.path = directory.root
+        self.options = options
+        self.directory = directory
+        self.lock = lock
+        self.index = recovered.index
+        self.packIDs = PackIDAllocator(after: recovered.highestPackID)
+        let publisher = IndexPublisher(path: directory.publishedIndex, index: recovered.index)
+        self.publisher = publisher
+        self.writer = SharedPackWriter(
+            directory: directory, index: recovered.index, packIDs: packIDs, sizeLimit: options.packSizeLimit,
+            onSealed: { try? await publisher.publish() })
+        self.uploads = Mutex(Dictionary(uniqueKeysWithValues: recovered.uploads.map { ($0.id, $0) }))
+    }
+
+    /// Opens (creating if needed) the store in `path`, taking its lock and recovering whatever a
+    /// crash left: torn tails are cut, unsealed packs sealed, uploads made resumable.
+    public static func open(at path: String, options: BlobStoreOptions = .init()) async throws -> BlobStore {
+        let directory = DataDirectory(root: path)
+        try directory.createLayout()
+        let lock = try DirectoryLock(path: directory.lock)
+        do {
+            let recovered = try await BlockingIO.run { try StoreRecovery(directory: directory) }
+            let store = BlobStore(directory: directory, options: options, lock: lock, recovered: recovered)
+            if recovered.needsPublish {
+                try await store.publisher.publish()
+            }
+            return store
+        } catch {
+            lock.release()
+            throw error
+        }
+    }
+
+    /// Seals the open pack, publishes the index and releases the directory. Uploads stay
+    /// resumable on disk.
+    public func close() async throws {
+        guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        await writer.close()
+        try await publisher.publish()
+        lock.release()
+    }
+
+    func checkOpen() throws(BlobStoreError) {
+        if closed.load(ordering: .acquiring) { throw .closed }
+    }
+
+    // MARK: Lookups
+
+    public func contains(_ digest: Digest) -> Bool {
+        index.lookup(digest) != nil
+    }
+
+    public func stat(_ digest: Digest) -> BlobInfo? {
+        index.lookup(digest).map { BlobInfo(digest: digest, location: $0) }
+    }
+
+    /// Every blob in the store, for garbage collection and fsck.
+    public func allBlobs() -> [BlobInfo] {
+        index.all()
+    }
+
+    // MARK: Reads
+
+    /// Streams the blob's bytes (or `range` of them) to `body`, in chunks of at most one block.
+    /// Every block is checked against its checksum before any of it is passed on; a mismatch
+    /// throws `BlobStoreError.integrity` and nothing of that block is delivered.
+    public func read(
+        _ digest: Digest, range: Range<UInt64>? = nil, _ body: (UnsafeRawBufferPointer) async throws -> Void
+    ) async throws {
+        guard let location = index.lookup(digest) else { throw BlobStoreError.blobUnknown(digest) }
+        let size = location.logicalLength
+        let range = range ?? 0..<size
+        guard range.upperBound <= size else { throw BlobStoreError.rangeNotSatisfiable(size: size) }
+        let reader = try RecordReader(path: directory.packPath(location.packID), digest: digest, location: location)
+        switch location.codec {
+        case .verbatim:
+            try await reader.readStored(range, body)
+        case .zstd:
+            let plain = try Self.decode(try await reader.storedPayload(), size: size, range: range)
+            defer { plain.deallocate() }
+            try await body(UnsafeRawBufferPointer(plain))
+        }
+    }
+
+    /// `range` of a compressed blob's bytes, in a buffer the caller deallocates. Kept out of the
+    /// async `read` on purpose: a closure-taking `withUnsafeBytes` inside the async function
+    /// corrupted the task allocator under Swift 6.3 (AddressSanitizer: wild write).
+    private static func decode(_ stored: [UInt8], size: UInt64, range: Range<UInt64>) throws -> UnsafeMutableRawBufferPointer {
+        let plain = try stored.withUnsafeBytes { try StoredEncoding.decode($0, codec: .zstd, logicalSize: Int(size)) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(range.count), alignment: 1)
+        buffer.copyBytes(from: plain[Int(range.lowerBound)..<Int(range.upperBound)])
+        return buffer
+    }
+
+    /// The whole blob in memory; for manifests and configs, not layers.
+    public func bytes(of digest: Digest) async throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        try await read(digest) { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+
+    // MARK: Writes
+
+    /// Stores a blob held in memory. With `expected`, the content must hash to it (in its
+    /// algorithm); otherwise its sha256 digest is the name. An existing blob is not stored twice.
+    @discardableResult
+    public func put(_ bytes: [UInt8], expected: Digest? = nil) async throws -> BlobInfo {
+        try checkOpen()
+        guard UInt64(bytes.count) <= options.maxBlobSize else { throw BlobStoreError.tooLarge(limit: options.maxBlobSize) }
+        let digest = Digest.of(bytes, algorithm: expected?.algorithm ?? .sha256)
+        if let expected, expected != digest { throw BlobStoreError.digestMismatch(expected: expected, actual: digest) }
+        if let existing = stat(digest) { return existing }
+        if UInt64(bytes.count) >= options.soloThreshold {
+            let upload = try await beginUpload(algorithm: digest.algorithm)
+            try await append(to: upload, at: 0) { try $0.write(bytes) }
+            return try await commitUpload(upload, expected: digest)
+        }
+        return try await putShared(digest: digest, payload: bytes)
+    }
+
+    /// Appends a verified small blob to the shared pack, compressed if that pays.
+    func putShared(digest: Digest, payload: [UInt8]) async throws -> BlobInfo {
+        let (codec, stored) = try Self.encode(payload, compress: options.compressSmallBlobs)
+        let record = RecordEncoder.blob(digest: digest, stored: stored, logicalLength: UInt64(payload.count), codec: codec)
+        let location = try await writer.append(
+            record, digest: digest, storedLength: UInt64(stored.count), logicalLength: UInt64(payload.count), codec: codec)
+        return BlobInfo(digest: digest, location: location)
+    }
+
+    /// The payload as it will be stored: a zstd frame if that pays, else itself. Synchronous for
+    /// the reason `decode` is.
+    private static func encode(_ payload: [UInt8], compress: Bool) throws -> (BlobCodec, [UInt8]) {
+        guard compress, let frame = try payload.withUnsafeBytes({ try StoredEncoding.encode($0) }).stored else {
+            return (.verbatim, payload)
+        }
+        return (.zstd, frame)
+    }
+
+    func publishIfDue() {
+        guard index.pendingClosedPacks >= options.publishThreshold / 16 else { return }
+        let publisher = self.publisher
+        Task { try? await publisher.publish() }
+    }
+}

@@ -1,0 +1,15 @@
+/// Tuning of a store; every default works on a laptop.
+public struct BlobStoreOptions: Sendable {
+    /// A shared pack is sealed once it grows past this.
+    public var packSizeLimit: UInt64 = 64 << 20
+    /// Blobs of at least this size get a pack of their own (their spool is renamed into place).
+    public var soloThreshold: UInt64 = 1 << 20
+    /// Largest blob accepted; enforced while an upload streams.
+    public var maxBlobSize: UInt64 = 5_000_000_000
+    /// Store blobs that shrink by 10% or more as zstd frames (only blobs below `soloThreshold`).
+    public var compressSmallBlobs = true
+    /// Publish a new index once this many entries wait in memory.
+    public var publishThreshold = 4096
+
+    public init() {}
+}

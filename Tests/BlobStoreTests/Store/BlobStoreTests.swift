@@ -1,0 +1,270 @@
+@testable import BlobStore
+import Foundation
+import Testing
+
+/// Options that make every code path run on small data: tiny packs that rotate and seal often,
+/// a low threshold for solo packs.
+func smallStoreOptions() -> BlobStoreOptions {
+    var options = BlobStoreOptions()
+    options.packSizeLimit = 64 << 10
+    options.soloThreshold = 16 << 10
+    options.publishThreshold = 64
+    return options
+}
+
+@Suite("BlobStore")
+struct BlobStoreTests {
+    @Test func putReadStatAndReopen() async throws {
+        let directory = TemporaryDirectory()
+        var random = SeededGenerator(seed: 1)
+        let blobs = (0..<50).map { random.bytes($0 * 97) }
+        var store = try await BlobStore.open(at: directory.path, options: smallStoreOptions())
+        for blob in blobs {
+            let info = try await store.put(blob)
+            #expect(info.digest == Digest.of(blob))
+            #expect(info.size == UInt64(blob.count))
+        }
+        for blob in blobs {
+            #expect(try await store.bytes(of: Digest.of(blob)) == blob)
+        }
+        try await store.close()
+
+        store = try await BlobStore.open(at: directory.path, options: smallStoreOptions())
+        for blob in blobs {
+            #expect(store.stat(Digest.of(blob))?.size == UInt64(blob.count))
+            #expect(try await store.bytes(of: Digest.of(blob)) == blob)
+        }
+        #expect(Set(store.allBlobs().map(\.digest)) == Set(blobs.map { Digest.of($0) }))
+        try await store.close()
+    }
+
+    @Test func secondOpenerIsToldWhoHoldsTheLock() async throws {
+        let directory = TemporaryDirectory()
+        let store = try await BlobStore.open(at: directory.path)
+        await #expect {
+            _ = try await BlobStore.open(at: directory.path)
+        } throws: { error in
+            guard case BlobStoreError.locked(_, let holder) = error else { return false }
+            return holder.contains("pid \(getpid())")
+        }
+        try await store.close()
+        let again = try await BlobStore.open(at: directory.path)
+        try await again.close()
+    }
+
+    @Test func putWithWrongExpectedDigestStoresNothing() async throws {
+        let directory = TemporaryDirectory()
+        let store = try await BlobStore.open(at: directory.path)
+        let wrong = Digest.of(Array("other".utf8))
+        await #expect(throws: BlobStoreError.self) { try await store.put(Array("content".utf8), expected: wrong) }
+        #expect(store.allBlobs().isEmpty)
+        try await store.close()
+    }
+
+    @Test func existingBlobIsNotStoredTwice() async throws {
+        let directory = TemporaryDirectory()
+        let store = try await BlobStore.open(at: directory.path, options: smallStoreOptions())
+        let small = Array(repeating: UInt8(7), count: 1000)
+        let large = randomBytes(seed: 5, count: 100_000)
+        try await store.put(small)
+        try await store.put(large)
+        let packs = directory.files(in: "packs")
+        try await store.put(small)
+        let upload = try await store.beginUpload()
+        try await store.append(to: upload) { try $0.write(large) }
+        let info = try await store.commitUpload(upload, expected: Digest.of(large))
+        #expect(info.size == 100_000)
+        #expect(directory.files(in: "packs") == packs)
+        #expect(directory.files(in: "uploads").isEmpty)
+        try await store.close()
+    }
+
+    @Test func compressibleSmallBlobIsStoredAsZstdAndReadBackExactly() async throws {
+        let directory = TemporaryDirectory()
+        let store = try await BlobStore.open(at: directory.path)
+        let json = Array(String(repeating: #"{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","size":1234},"#, count: 200).utf8)
+        let info = try await store.put(json)
+        #expect(info.codec == .zstd)
+        #expect(info.storedSize < info.size / 2)
+        #expect(try await store.bytes(of: info.digest) == json)
+        var middle: [UInt8] = []
+        try await store.read(info.digest, range: 100..<5000) { middle.append(contentsOf: $0) }
+        #expect(middle == Array(json[100..<5000]))
+
+        let noise = randomBytes(seed: 3, count: 5000)
+        #expect(try await store.put(noise).codec == .verbatim)
+        try await store.close()
+    }
+
+    @Test func rangeReadsOfALargeBlob() async throws {
+        let directory = TemporaryDirectory()
+        let store = try await BlobStore.open(at: directory.path)
+        let blob = randomBytes(seed: 9, count: 3 << 20 + 12345)
+        let digest = try await store.put(blob).digest
+        for range in [0..<1, 0..<(1 << 20), (1 << 20) - 5..<(1 << 20) + 5, 3 << 20..<(3 << 20) + 12345, 17..<(3 << 20) + 12000] {
+            var got: [UInt8] = []
+            try await store.read(digest, range: UInt64(range.lowerBound)..<UInt64(range.upperBound)) { got.append(contentsOf: $0) }
+            #expect(got == Array(blob[range]), "range \(range)")
+        }
+        await #expect(throws: BlobStoreError.self) {
+            try await store.read(digest, range: 0..<UInt64(blob.count + 1)) { _ in }
+        }
+        try await store.close()
+    }
+
+    @Test func largeBlobIsWrittenOnceIntoItsOwnPack() async throws {
+        let directory = TemporaryDirectory()
+        let store = try await BlobStore.open(at: directory.path)
+        let blob = randomBytes(seed: 11, count: 5 << 20)
+        let upload = try await store.beginUpload()
+        try await store.append(to: upload, at: 0) { appender in
+            for start in stride(from: 0, to: blob.count, by: 65536) {
+                try appender.write(Array(blob[start..<min(start + 65536, blob.count)]))
+            }
+        }
+        let info = try await store.commitUpload(upload, expected: Digest.of(blob))
+        let packs = directory.files(in: "packs").filter { $0.hasSuffix(".pack") }
+        #expect(packs.count == 1)
+        // Pack header, record header, payload, and one 8-byte checksum per MiB: nothing else.
+        #expect(directory.size(of: "packs/" + packs[0]) == 160 + UInt64(blob.count) + 8 * 5)
+        #expect(try await store.bytes(of: info.digest) == blob)
+        try await store.close()
+    }
+}
+
+@Suite("Upload sessions")
+struct UploadTests {
+    @Test func chunksMustArriveInOrder() async throws {
+        let directory = TemporaryDirectory()
+        let store = try await BlobStore.open(at: directory.path)
+        let upload = try await store.beginUpload()
+        try await store.append(to: upload, at: 0) { try $0.write(Array(repeating: 1, count: 100)) }
+        #expect(try store.uploadOffset(upload) == 100)
+        await #expect {
+            try await store.append(to: upload, at: 50) { try $0.write([1]) }
+        } throws: { error in
+            guard case BlobStoreError.uploadOutOfOrder(_, let expected, let received) = error else { return false }
+            return expected == 100 && received == 50
+        }
+        #expect(try store.uploadOffset(upload) == 100)
+        try await store.append(to: upload, at: 100) { try $0.write(Array(repeating: 2, count: 100)) }
+        let blob = Array(repeating: UInt8(1), count: 100) + Array(repeating: UInt8(2), count: 100)
+        #expect(try await store.commitUpload(upload, expected: Digest.of(blob)).size == 200)
+        try await store.close()
+    }
+
+    @Test func digestMismatchRemovesTheSpool() async throws {
+        let directory = TemporaryDirectory()
+        let store = try await BlobStore.open(at: directory.path, options: smallStoreOptions())
+        for size in [10, 100_000] {
+            let upload = try await store.beginUpload()
+            try await store.append(to: upload) { try $0.write(Array(repeating: 3, count: size)) }
+            await #expect(throws: BlobStoreError.self) {
+                try await store.commitUpload(upload, expected: Digest.of(Array("something else".utf8)))
+            }
+            #expect(directory.files(in: "uploads").isEmpty)
+            #expect(throws: BlobStoreError.self) { try store.uploadOffset(upload) }
+        }
+        #expect(store.allBlobs().isEmpty)
+        try await store.close()
+    }
+
+    @Test func cancelRemovesEverything() async throws {
+        let directory = TemporaryDirectory()
+        let store = try await BlobStore.open(at: directory.path)
+        let upload = try await store.beginUpload()
+        try await store.append(to: upload) { try $0.write(Array(repeating: 3, count: 1000)) }
+        try await store.cancelUpload(upload)
+        #expect(directory.files(in: "uploads").isEmpty)
+        #expect(store.uploadIDs.isEmpty)
+        try await store.close()
+    }
+
+    @Test func sizeLimitIsEnforcedWhileStreaming() async throws {
+        let directory = TemporaryDirectory()
+        var options = BlobStoreOptions()
+        options.maxBlobSize = 1000
+        let store = try await BlobStore.open(at: directory.path, options: options)
+        let upload = try await store.beginUpload()
+        await #expect {
+            try await store.append(to: upload) { appender in
+                try appender.write(Array(repeating: 1, count: 600))
+                try appender.write(Array(repeating: 1, count: 600))
+            }
+        } throws: { error in
+            guard case BlobStoreError.tooLarge(1000) = error else { return false }
+            return true
+        }
+        // What arrived below the limit is kept; the caller decides whether to cancel.
+        #expect(try store.uploadOffset(upload) == 600)
+        try await store.close()
+    }
+
+    @Test func aBrokenRequestKeepsWhatArrived() async throws {
+        struct ConnectionDropped: Error {}
+        let directory = TemporaryDirectory()
+        let store = try await BlobStore.open(at: directory.path)
+        let upload = try await store.beginUpload()
+        await #expect(throws: ConnectionDropped.self) {
+            try await store.append(to: upload) { appender in
+                try appender.write(Array(repeating: 5, count: 700))
+                throw ConnectionDropped()
+            }
+        }
+        #expect(try store.uploadOffset(upload) == 700)
+        try await store.append(to: upload, at: 700) { try $0.write(Array(repeating: 5, count: 300)) }
+        #expect(try await store.commitUpload(upload, expected: Digest.of(Array(repeating: UInt8(5), count: 1000))).size == 1000)
+        try await store.close()
+    }
+
+    @Test(arguments: [DigestAlgorithm.sha256, .sha512])
+    func uploadResumesAfterRestart(algorithm: DigestAlgorithm) async throws {
+        let directory = TemporaryDirectory()
+        let blob = randomBytes(seed: 21, count: 3 << 20 + 777)
+        var store = try await BlobStore.open(at: directory.path)
+        let upload = try await store.beginUpload(algorithm: algorithm)
+        try await store.append(to: upload, at: 0) { try $0.write(Array(blob[..<(1 << 20 + 5)])) }
+        try await store.close()
+
+        store = try await BlobStore.open(at: directory.path)
+        #expect(store.uploadIDs == [upload])
+        #expect(try store.uploadOffset(upload) == UInt64(1 << 20 + 5))
+        try await store.append(to: upload, at: UInt64(1 << 20 + 5)) { try $0.write(Array(blob[(1 << 20 + 5)...])) }
+        let info = try await store.commitUpload(upload, expected: Digest.of(blob, algorithm: algorithm))
+        #expect(try await store.bytes(of: info.digest) == blob)
+        try await store.close()
+    }
+
+    @Test func bytesPastTheSyncedOffsetAreCutOnResume() async throws {
+        let directory = TemporaryDirectory()
+        var store = try await BlobStore.open(at: directory.path)
+        let upload = try await store.beginUpload()
+        try await store.append(to: upload) { try $0.write(Array(repeating: 9, count: 500)) }
+        try await store.close()
+        // Bytes that reached the spool but never the state file: a crash between write and sync.
+        let spool = directory.path + "/uploads/\(upload).spool"
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: spool))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(repeating: 0xee, count: 300))
+        try handle.close()
+
+        store = try await BlobStore.open(at: directory.path)
+        #expect(try store.uploadOffset(upload) == 500)
+        #expect(directory.size(of: "uploads/\(upload).spool") == 160 + 500)
+        let info = try await store.commitUpload(upload, expected: Digest.of(Array(repeating: UInt8(9), count: 500)))
+        #expect(info.size == 500)
+        try await store.close()
+    }
+
+    @Test func finishingWithAnotherAlgorithmRehashes() async throws {
+        let directory = TemporaryDirectory()
+        let store = try await BlobStore.open(at: directory.path)
+        let blob = Array("hello".utf8)
+        let upload = try await store.beginUpload(algorithm: .sha256)
+        try await store.append(to: upload) { try $0.write(blob) }
+        let info = try await store.commitUpload(upload, expected: Digest.of(blob, algorithm: .sha512))
+        #expect(info.digest.algorithm == .sha512)
+        #expect(try await store.bytes(of: info.digest) == blob)
+        try await store.close()
+    }
+}
