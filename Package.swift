@@ -19,11 +19,12 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(
             name: "BlobStore",
             dependencies: ["CSHA256", "CZstd", "CXXHash", "CZlib"]
         ),
-        .target(name: "Registry", dependencies: ["BlobStore"]),
+        .target(name: "Registry", dependencies: ["BlobStore", "CSQLite"]),
         .executableTarget(
             name: "stowage",
             dependencies: [
@@ -33,8 +34,10 @@ let package = Package(
         ),
         .testTarget(
             name: "BlobStoreTests",
-            dependencies: ["BlobStore", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["BlobStore", "CrashWriter", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The child process the crash test kills; a dependency of the tests so that it is built.
+        .executableTarget(name: "CrashWriter", dependencies: ["BlobStore"], path: "Tests/CrashWriter"),
         .testTarget(name: "RegistryTests", dependencies: ["Registry"]),
         // Depends on the executable so that `swift build --build-tests` builds the binary it runs.
         .testTarget(name: "StowageTests", dependencies: ["stowage", "BlobStore"]),

@@ -39,7 +39,7 @@ struct DigestCommand: ParsableCommand {
         if failed { throw ExitCode.failure }
     }
 
-    static func digest(of path: String, algorithm: DigestAlgorithm, buffer: UnsafeMutableRawBufferPointer) throws(ReadError) -> Digest {
+    static func digest(of path: String, algorithm: DigestAlgorithm, buffer: UnsafeMutableRawBufferPointer) throws -> Digest {
         let fd = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw ReadError(errno: errno, operation: "cannot open") }
         defer { if fd != STDIN_FILENO { close(fd) } }

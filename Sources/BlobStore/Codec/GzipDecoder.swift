@@ -44,9 +44,9 @@ public final class GzipDecoder: StreamDecoder {
         }
     }
 
-    public func finish() throws(CodecError) {
+    public func finish() throws {
         if memberOpen {
-            throw .truncated(.gzip)
+            throw CodecError.truncated(.gzip)
         }
     }
 

@@ -19,7 +19,7 @@ public struct LayerDigester: ~Copyable {
 
     public init() {}
 
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) throws(CodecError) {
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) throws {
         if decoder != nil {
             try Self.feed(bytes, to: &decoder!, hasher: &hasher)
             return
@@ -33,7 +33,7 @@ public struct LayerDigester: ~Copyable {
 
     /// The diff_id and uncompressed size. Throws if the stream is truncated. The digester is
     /// left as it was, so a caller may read a result and go on feeding.
-    public func finish() throws(CodecError) -> (diffID: Digest, size: UInt64) {
+    public func finish() throws -> (diffID: Digest, size: UInt64) {
         var hasher = hasher
         var decoder: any StreamDecoder
         if let started = self.decoder {
@@ -47,16 +47,16 @@ public struct LayerDigester: ~Copyable {
     }
 
     /// A decoder for the format `prefix` starts with, already fed `prefix`.
-    private static func start(with prefix: [UInt8], hasher: inout SHA256Hasher) throws(CodecError) -> any StreamDecoder {
+    private static func start(with prefix: [UInt8], hasher: inout SHA256Hasher) throws -> any StreamDecoder {
         // Span, not Array, because its withUnsafeBytes keeps the typed error.
-        try prefix.span.withUnsafeBytes { (raw) throws(CodecError) in
+        try prefix.span.withUnsafeBytes { (raw) in
             var decoder = CompressionFormat.detect(raw).makeDecoder()
             try feed(raw, to: &decoder, hasher: &hasher)
             return decoder
         }
     }
 
-    private static func feed(_ bytes: UnsafeRawBufferPointer, to decoder: inout any StreamDecoder, hasher: inout SHA256Hasher) throws(CodecError) {
+    private static func feed(_ bytes: UnsafeRawBufferPointer, to decoder: inout any StreamDecoder, hasher: inout SHA256Hasher) throws {
         do {
             try decoder.decode(bytes) { hasher.update($0) }
         } catch {

@@ -8,5 +8,5 @@ public struct PassThroughDecoder: StreamDecoder {
         }
     }
 
-    public func finish() throws(CodecError) {}
+    public func finish() throws {}
 }

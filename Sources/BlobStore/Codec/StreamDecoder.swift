@@ -16,5 +16,5 @@ public protocol StreamDecoder {
 
     /// Checks that the input ended on a boundary (a whole gzip member or zstd frame), so that a
     /// short read is not mistaken for the whole stream.
-    mutating func finish() throws(CodecError)
+    mutating func finish() throws
 }

@@ -47,9 +47,9 @@ public final class ZstdDecoder: StreamDecoder {
         }
     }
 
-    public func finish() throws(CodecError) {
+    public func finish() throws {
         if frameOpen {
-            throw .truncated(.zstd)
+            throw CodecError.truncated(.zstd)
         }
     }
 }

@@ -13,13 +13,13 @@ public struct Digest: Sendable, Hashable, Comparable, CustomStringConvertible {
     public let algorithm: DigestAlgorithm
     /// The digest bytes; only the first `algorithm.byteCount` are meaningful, the rest are zero.
     @usableFromInline
-    let storage: SIMD64<UInt8>
+    let storage: InlineBytes64
 
     /// A digest from raw bytes, as a hasher produces them.
     /// - Precondition: `bytes.count == algorithm.byteCount`.
     public init(algorithm: DigestAlgorithm, bytes: some Collection<UInt8>) {
         precondition(bytes.count == algorithm.byteCount, "\(algorithm) digest needs \(algorithm.byteCount) bytes")
-        var storage = SIMD64<UInt8>()
+        var storage = InlineBytes64()
         for (index, byte) in bytes.enumerated() {
             storage[index] = byte
         }
@@ -29,29 +29,29 @@ public struct Digest: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Parses `algorithm:hex`, enforcing the OCI rules exactly: a supported algorithm in
     /// lowercase, then exactly the algorithm's length of lowercase hex digits.
-    public init(parsing string: some StringProtocol) throws(DigestError) {
+    public init(parsing string: some StringProtocol) throws {
         let utf8 = string.utf8
-        guard !utf8.isEmpty else { throw .empty }
-        guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")) else { throw .missingSeparator }
+        guard !utf8.isEmpty else { throw DigestError.empty }
+        guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")) else { throw DigestError.missingSeparator }
         let name = String(string[..<colon])
-        guard !name.isEmpty else { throw .emptyAlgorithm }
+        guard !name.isEmpty else { throw DigestError.emptyAlgorithm }
         guard let algorithm = DigestAlgorithm(rawValue: name) else {
-            if DigestAlgorithm(rawValue: name.lowercased()) != nil { throw .uppercaseAlgorithm(name) }
-            throw .unsupportedAlgorithm(name)
+            if DigestAlgorithm(rawValue: name.lowercased()) != nil { throw DigestError.uppercaseAlgorithm(name) }
+            throw DigestError.unsupportedAlgorithm(name)
         }
         let encoded = utf8[utf8.index(after: colon)...]
         guard encoded.count == algorithm.hexCount else {
-            throw .wrongLength(algorithm: algorithm, expected: algorithm.hexCount, actual: encoded.count)
+            throw DigestError.wrongLength(algorithm: algorithm, expected: algorithm.hexCount, actual: encoded.count)
         }
-        var storage = SIMD64<UInt8>()
+        var storage = InlineBytes64()
         var high: UInt8 = 0
         for (offset, character) in encoded.enumerated() {
             let nibble: UInt8
             switch character {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = character &- UInt8(ascii: "0")
             case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = character &- UInt8(ascii: "a") &+ 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): throw .uppercaseHex(offset: offset)
-            default: throw .invalidCharacter(offset: offset)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): throw DigestError.uppercaseHex(offset: offset)
+            default: throw DigestError.invalidCharacter(offset: offset)
             }
             if offset & 1 == 0 {
                 high = nibble << 4
@@ -69,9 +69,9 @@ public struct Digest: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     /// Calls `body` with the digest bytes without copying them to the heap.
-    public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         var copy = storage
-        return try Swift.withUnsafeBytes(of: &copy) { (raw) throws(E) -> R in
+        return try Swift.withUnsafeBytes(of: &copy) { raw in
             try body(UnsafeRawBufferPointer(rebasing: raw[..<algorithm.byteCount]))
         }
     }

@@ -17,7 +17,7 @@ public struct DigestHasher: StreamingHasher {
     }
 
     /// Resumes from `exportState()` output.
-    public init(algorithm: DigestAlgorithm, restoring saved: some Collection<UInt8>) throws(HashStateError) {
+    public init(algorithm: DigestAlgorithm, restoring saved: some Collection<UInt8>) throws {
         switch algorithm {
         case .sha256: backing = .sha256(try SHA256Hasher(restoring: saved))
         case .sha512: backing = .sha512(try SHA512Hasher(restoring: saved))

@@ -11,15 +11,13 @@ public struct SHA256Compressor: SHA2Compressor {
 
     public static var algorithm: DigestAlgorithm { .sha256 }
     public static var blockSize: Int { 64 }
-    public static var initialState: SIMD8<UInt32> {
-        SIMD8(0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19)
+    public static var initialState: ChainingState<UInt32> {
+        ChainingState(0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19)
     }
 
     @inlinable
-    public func compress(_ state: inout SIMD8<UInt32>, _ data: UnsafeRawPointer, blocks: Int) {
-        withUnsafeMutableBytes(of: &state) { raw in
-            // SIMD8<UInt32> is eight contiguous UInt32s, H0 first: the layout the C functions take.
-            let words = raw.baseAddress!.assumingMemoryBound(to: UInt32.self)
+    public func compress(_ state: inout ChainingState<UInt32>, _ data: UnsafeRawPointer, blocks: Int) {
+        state.withWords { words in
             switch implementation {
             case .shaExtensions:
                 #if arch(x86_64)

@@ -70,11 +70,11 @@ public enum SHA256Implementation: String, Sendable, CaseIterable, CustomStringCo
 
     /// The implementation `STOWAGE_SHA256` asks for, or the fastest available when it is unset
     /// or `auto`. Executables call this at start so that a bad value is an error, not a surprise.
-    public static func fromEnvironment() throws(SelectionError) -> SHA256Implementation {
+    public static func fromEnvironment() throws -> SHA256Implementation {
         guard let value = getenv(environmentVariable).map({ String(cString: $0) }), !value.isEmpty, value != "auto"
         else { return available[0] }
-        guard let implementation = SHA256Implementation(rawValue: value) else { throw .unknown(value) }
-        guard implementation.isAvailable else { throw .unavailable(implementation) }
+        guard let implementation = SHA256Implementation(rawValue: value) else { throw SelectionError.unknown(value) }
+        guard implementation.isAvailable else { throw SelectionError.unavailable(implementation) }
         return implementation
     }
 

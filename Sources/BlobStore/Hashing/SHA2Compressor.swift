@@ -2,15 +2,14 @@
 /// padding and state export are shared, in `SHA2Hasher`.
 public protocol SHA2Compressor: Sendable {
     /// The chaining-state word: UInt32 for SHA-256, UInt64 for SHA-512.
-    associatedtype Word: FixedWidthInteger & UnsignedInteger & SIMDScalar & Sendable
-        where Word.SIMD8Storage: Sendable
+    associatedtype Word: FixedWidthInteger & UnsignedInteger & Sendable
 
     static var algorithm: DigestAlgorithm { get }
     /// Bytes per block: 64 or 128.
     static var blockSize: Int { get }
     /// H0..H7 before any input (FIPS 180-4, 5.3).
-    static var initialState: SIMD8<Word> { get }
+    static var initialState: ChainingState<Word> { get }
 
     /// Compresses `blocks` whole blocks starting at `data` into `state`.
-    func compress(_ state: inout SIMD8<Word>, _ data: UnsafeRawPointer, blocks: Int)
+    func compress(_ state: inout ChainingState<Word>, _ data: UnsafeRawPointer, blocks: Int)
 }

@@ -46,22 +46,22 @@ extension SHA2Hasher {
 
     /// A hasher that goes on from a saved state, on the given compressor (the block function
     /// is chosen by the machine that resumes, not the one that saved).
-    public init(restoring saved: some Collection<UInt8>, compressor: Compressor) throws(HashStateError) {
+    public init(restoring saved: some Collection<UInt8>, compressor: Compressor) throws {
         let bytes = Array(saved)
         let fixed = 16 + 8 * Self.wordSize + 4
-        guard bytes.count >= fixed else { throw .truncated(expected: fixed, actual: bytes.count) }
-        guard Array(bytes[0..<4]) == Self.stateMagic else { throw .badMagic }
-        guard bytes[4] == Self.stateVersion else { throw .unsupportedVersion(bytes[4]) }
-        guard bytes[5] == Self.algorithmCode else { throw .wrongAlgorithm(expected: Compressor.algorithm, found: bytes[5]) }
+        guard bytes.count >= fixed else { throw HashStateError.truncated(expected: fixed, actual: bytes.count) }
+        guard Array(bytes[0..<4]) == Self.stateMagic else { throw HashStateError.badMagic }
+        guard bytes[4] == Self.stateVersion else { throw HashStateError.unsupportedVersion(bytes[4]) }
+        guard bytes[5] == Self.algorithmCode else { throw HashStateError.wrongAlgorithm(expected: Compressor.algorithm, found: bytes[5]) }
         let pendingCount = Int(bytes[6])
         guard bytes.count == fixed + pendingCount else {
-            throw .truncated(expected: fixed + pendingCount, actual: bytes.count)
+            throw HashStateError.truncated(expected: fixed + pendingCount, actual: bytes.count)
         }
         let body = bytes.count - 4
-        guard bytes.crc32(upTo: body) == bytes.littleEndian(UInt32.self, at: body) else { throw .checksumMismatch }
+        guard bytes.crc32(upTo: body) == bytes.littleEndian(UInt32.self, at: body) else { throw HashStateError.checksumMismatch }
         let length = bytes.littleEndian(UInt64.self, at: 8)
         guard pendingCount < Compressor.blockSize, UInt64(pendingCount) == length % UInt64(Compressor.blockSize) else {
-            throw .inconsistentLength(pending: pendingCount, length: length)
+            throw HashStateError.inconsistentLength(pending: pendingCount, length: length)
         }
 
         self.init(compressor: compressor)
@@ -80,13 +80,13 @@ extension SHA2Hasher {
 }
 
 extension SHA2Hasher where Compressor == SHA256Compressor {
-    public init(restoring saved: some Collection<UInt8>, implementation: SHA256Implementation = .preferred) throws(HashStateError) {
+    public init(restoring saved: some Collection<UInt8>, implementation: SHA256Implementation = .preferred) throws {
         try self.init(restoring: saved, compressor: SHA256Compressor(implementation: implementation))
     }
 }
 
 extension SHA2Hasher where Compressor == SHA512Compressor {
-    public init(restoring saved: some Collection<UInt8>) throws(HashStateError) {
+    public init(restoring saved: some Collection<UInt8>) throws {
         try self.init(restoring: saved, compressor: SHA512Compressor())
     }
 }

@@ -11,9 +11,9 @@
 /// ```
 public struct SHA2Hasher<Compressor: SHA2Compressor>: StreamingHasher {
     public let compressor: Compressor
-    @usableFromInline var state: SIMD8<Compressor.Word>
+    @usableFromInline var state: ChainingState<Compressor.Word>
     /// The partial block; 128 bytes cover the larger block size (SHA-512).
-    @usableFromInline var pending: (SIMD64<UInt8>, SIMD64<UInt8>)
+    @usableFromInline var pending: (InlineBytes64, InlineBytes64)
     @usableFromInline var pendingCount: Int
     /// Bytes fed so far, pending ones included.
     @usableFromInline var length: UInt64
@@ -21,7 +21,7 @@ public struct SHA2Hasher<Compressor: SHA2Compressor>: StreamingHasher {
     public init(compressor: Compressor) {
         self.compressor = compressor
         self.state = Compressor.initialState
-        self.pending = (.zero, .zero)
+        self.pending = (InlineBytes64(), InlineBytes64())
         self.pendingCount = 0
         self.length = 0
     }

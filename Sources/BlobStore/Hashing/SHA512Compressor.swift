@@ -5,18 +5,16 @@ public struct SHA512Compressor: SHA2Compressor {
 
     public static var algorithm: DigestAlgorithm { .sha512 }
     public static var blockSize: Int { 128 }
-    public static var initialState: SIMD8<UInt64> {
-        SIMD8(
+    public static var initialState: ChainingState<UInt64> {
+        ChainingState(
             0x6a09_e667_f3bc_c908, 0xbb67_ae85_84ca_a73b, 0x3c6e_f372_fe94_f82b, 0xa54f_f53a_5f1d_36f1,
             0x510e_527f_ade6_82d1, 0x9b05_688c_2b3e_6c1f, 0x1f83_d9ab_fb41_bd6b, 0x5be0_cd19_137e_2179
         )
     }
 
     @inlinable
-    public func compress(_ state: inout SIMD8<UInt64>, _ data: UnsafeRawPointer, blocks: Int) {
-        withUnsafeMutableBytes(of: &state) { raw in
-            SHA512Portable.compress(raw.baseAddress!.assumingMemoryBound(to: UInt64.self), data, blocks: blocks)
-        }
+    public func compress(_ state: inout ChainingState<UInt64>, _ data: UnsafeRawPointer, blocks: Int) {
+        state.withWords { SHA512Portable.compress($0, data, blocks: blocks) }
     }
 }
 

@@ -6,9 +6,9 @@ import Darwin
 
 /// Directory-level operations, each checked; the building blocks of "replace by rename".
 enum FileSystem {
-    static func createDirectory(_ path: String) throws(BlobStoreError) {
+    static func createDirectory(_ path: String) throws {
         if mkdir(path, 0o755) != 0 && errno != EEXIST {
-            throw .io(operation: "mkdir", path: path, code: Errno.current)
+            throw BlobStoreError.io(operation: "mkdir", path: path, code: Errno.current)
         }
     }
 
@@ -17,8 +17,8 @@ enum FileSystem {
     }
 
     /// Names in a directory, without `.` and `..`.
-    static func list(_ path: String) throws(BlobStoreError) -> [String] {
-        guard let directory = opendir(path) else { throw .io(operation: "opendir", path: path, code: Errno.current) }
+    static func list(_ path: String) throws -> [String] {
+        guard let directory = opendir(path) else { throw BlobStoreError.io(operation: "opendir", path: path, code: Errno.current) }
         defer { closedir(directory) }
         var names: [String] = []
         while let entry = readdir(directory) {
@@ -30,25 +30,25 @@ enum FileSystem {
         return names
     }
 
-    static func rename(_ from: String, to: String) throws(BlobStoreError) {
-        guard Glibc.rename(from, to) == 0 else { throw .io(operation: "rename to \(to)", path: from, code: Errno.current) }
+    static func rename(_ from: String, to: String) throws {
+        guard Glibc.rename(from, to) == 0 else { throw BlobStoreError.io(operation: "rename to \(to)", path: from, code: Errno.current) }
     }
 
-    static func remove(_ path: String) throws(BlobStoreError) {
-        guard unlink(path) == 0 || errno == ENOENT else { throw .io(operation: "unlink", path: path, code: Errno.current) }
+    static func remove(_ path: String) throws {
+        guard unlink(path) == 0 || errno == ENOENT else { throw BlobStoreError.io(operation: "unlink", path: path, code: Errno.current) }
     }
 
     /// Makes the directory's entries (a rename, a new file) durable.
-    static func syncDirectory(_ path: String) throws(BlobStoreError) {
+    static func syncDirectory(_ path: String) throws {
         let directory = try SystemFile.open(path, flags: O_RDONLY | O_DIRECTORY)
         guard retryOnInterrupt({ fsync(directory.descriptor) }) == 0 else {
-            throw .syncFailed(path: path, code: Errno.current)
+            throw BlobStoreError.syncFailed(path: path, code: Errno.current)
         }
     }
 
     /// Writes `bytes` to `path` the crash-safe way: `path.tmp`, fdatasync, rename, fsync of the
     /// directory. Readers see the old file or the new one, never a mix.
-    static func replace(_ path: String, with bytes: [UInt8]) throws(BlobStoreError) {
+    static func replace(_ path: String, with bytes: [UInt8]) throws {
         let temporary = path + ".tmp"
         let file = try SystemFile.open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
         try file.write(bytes, at: 0)

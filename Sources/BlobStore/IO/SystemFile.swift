@@ -18,24 +18,24 @@ final class SystemFile: Sendable {
 
     deinit { close(descriptor) }
 
-    static func open(_ path: String, flags: Int32, mode: mode_t = 0o644) throws(BlobStoreError) -> SystemFile {
+    static func open(_ path: String, flags: Int32, mode: mode_t = 0o644) throws -> SystemFile {
         let descriptor = retryOnInterrupt { Glibc.open(path, flags | O_CLOEXEC, mode) }
-        guard descriptor >= 0 else { throw .io(operation: "open", path: path, code: Errno.current) }
+        guard descriptor >= 0 else { throw BlobStoreError.io(operation: "open", path: path, code: Errno.current) }
         return SystemFile(descriptor: descriptor, path: path)
     }
 
-    static func openForReading(_ path: String) throws(BlobStoreError) -> SystemFile {
+    static func openForReading(_ path: String) throws -> SystemFile {
         try open(path, flags: O_RDONLY)
     }
 
     /// Reads until `buffer` is full or the file ends; returns the bytes read.
-    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(BlobStoreError) -> Int {
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws -> Int {
         var done = 0
         while done < buffer.count {
             let count = retryOnInterrupt {
                 pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
             }
-            guard count >= 0 else { throw .io(operation: "pread", path: path, code: Errno.current) }
+            guard count >= 0 else { throw BlobStoreError.io(operation: "pread", path: path, code: Errno.current) }
             if count == 0 { break }
             done += count
         }
@@ -43,46 +43,46 @@ final class SystemFile: Sendable {
     }
 
     /// Exactly `count` bytes at `offset`, or an error naming the short read.
-    func read(count: Int, at offset: UInt64) throws(BlobStoreError) -> [UInt8] {
+    func read(count: Int, at offset: UInt64) throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
-        let got = try bytes.withUnsafeMutableBytesTyped({ (buffer) throws(BlobStoreError) in try read(into: buffer, at: offset) })
+        let got = try bytes.withUnsafeMutableBytes({ (buffer) in try read(into: buffer, at: offset) })
         guard got == count else {
-            throw .damaged(path: path, reason: "expected \(count) bytes at offset \(offset), file ends after \(got)")
+            throw BlobStoreError.damaged(path: path, reason: "expected \(count) bytes at offset \(offset), file ends after \(got)")
         }
         return bytes
     }
 
-    func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws(BlobStoreError) {
+    func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64) throws {
         var done = 0
         while done < bytes.count {
             let count = retryOnInterrupt {
                 pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
             }
-            guard count > 0 else { throw .io(operation: "pwrite", path: path, code: count == 0 ? EIO : Errno.current) }
+            guard count > 0 else { throw BlobStoreError.io(operation: "pwrite", path: path, code: count == 0 ? EIO : Errno.current) }
             done += count
         }
     }
 
-    func write(_ bytes: [UInt8], at offset: UInt64) throws(BlobStoreError) {
-        try bytes.withUnsafeBytesTyped({ (buffer) throws(BlobStoreError) in try write(buffer, at: offset) })
+    func write(_ bytes: [UInt8], at offset: UInt64) throws {
+        try bytes.withUnsafeBytes({ (buffer) in try write(buffer, at: offset) })
     }
 
     /// fdatasync: the data and the metadata needed to read it back (size) are on stable storage.
-    func sync() throws(BlobStoreError) {
+    func sync() throws {
         guard retryOnInterrupt({ fdatasync(descriptor) }) == 0 else {
-            throw .syncFailed(path: path, code: Errno.current)
+            throw BlobStoreError.syncFailed(path: path, code: Errno.current)
         }
     }
 
-    func size() throws(BlobStoreError) -> UInt64 {
+    func size() throws -> UInt64 {
         var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw .io(operation: "fstat", path: path, code: Errno.current) }
+        guard fstat(descriptor, &info) == 0 else { throw BlobStoreError.io(operation: "fstat", path: path, code: Errno.current) }
         return UInt64(info.st_size)
     }
 
-    func truncate(to size: UInt64) throws(BlobStoreError) {
+    func truncate(to size: UInt64) throws {
         guard retryOnInterrupt({ ftruncate(descriptor, off_t(size)) }) == 0 else {
-            throw .io(operation: "ftruncate", path: path, code: Errno.current)
+            throw BlobStoreError.io(operation: "ftruncate", path: path, code: Errno.current)
         }
     }
 }

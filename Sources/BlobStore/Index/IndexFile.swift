@@ -26,7 +26,7 @@ final class IndexFile: Sendable {
 
     var count: Int { sections.reduce(0) { $0 + $1.count } }
 
-    init(path: String, bytes: [UInt8]) throws(BlobStoreError) {
+    init(path: String, bytes: [UInt8]) throws {
         func damaged(_ reason: String) -> BlobStoreError { .damaged(path: path, reason: reason) }
         guard bytes.count >= Self.headerSize + 8, Array(bytes[0..<8]) == Self.magic else { throw damaged("not an index file") }
         let body = bytes.count - 8
@@ -59,7 +59,7 @@ final class IndexFile: Sendable {
         self.sections = sections
     }
 
-    static func load(_ path: String) throws(BlobStoreError) -> IndexFile {
+    static func load(_ path: String) throws -> IndexFile {
         let file = try SystemFile.openForReading(path)
         return try IndexFile(path: path, bytes: file.read(count: Int(file.size()), at: 0))
     }

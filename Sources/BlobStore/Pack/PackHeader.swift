@@ -28,18 +28,18 @@ struct PackHeader: Equatable, Sendable {
         self.packID = packID
     }
 
-    init(decoding bytes: [UInt8], path: String) throws(BlobStoreError) {
+    init(decoding bytes: [UInt8], path: String) throws {
         guard bytes.count == Self.size, Array(bytes[0..<8]) == Self.magic else {
-            throw .damaged(path: path, reason: "not a pack file (bad magic)")
+            throw BlobStoreError.damaged(path: path, reason: "not a pack file (bad magic)")
         }
         guard bytes.crc32(upTo: 28) == bytes.littleEndian(UInt32.self, at: 28) else {
-            throw .damaged(path: path, reason: "pack header checksum mismatch")
+            throw BlobStoreError.damaged(path: path, reason: "pack header checksum mismatch")
         }
         guard bytes.littleEndian(UInt16.self, at: 8) == Self.version else {
-            throw .damaged(path: path, reason: "unsupported pack version \(bytes.littleEndian(UInt16.self, at: 8))")
+            throw BlobStoreError.damaged(path: path, reason: "unsupported pack version \(bytes.littleEndian(UInt16.self, at: 8))")
         }
         guard let kind = Kind(rawValue: bytes[10]) else {
-            throw .damaged(path: path, reason: "unknown pack kind \(bytes[10])")
+            throw BlobStoreError.damaged(path: path, reason: "unknown pack kind \(bytes[10])")
         }
         self.kind = kind
         self.packID = bytes.littleEndian(UInt64.self, at: 16)

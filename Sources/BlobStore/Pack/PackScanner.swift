@@ -22,8 +22,8 @@ struct PackScanner {
     private(set) var outcome: Outcome = .clean(sealed: false)
 
     /// - Parameter verifyPayloads: check each block table and block, not just the headers.
-    init(path: String, bytes: [UInt8], verifyPayloads: Bool) throws(BlobStoreError) {
-        guard bytes.count >= PackHeader.size else { throw .damaged(path: path, reason: "shorter than a pack header") }
+    init(path: String, bytes: [UInt8], verifyPayloads: Bool) throws {
+        guard bytes.count >= PackHeader.size else { throw BlobStoreError.damaged(path: path, reason: "shorter than a pack header") }
         self.path = path
         self.bytes = bytes
         self.header = try PackHeader(decoding: Array(bytes[..<PackHeader.size]), path: path)
@@ -65,7 +65,7 @@ struct PackScanner {
         do {
             header = try RecordHeader(decoding: Array(bytes[offset..<(offset + RecordHeader.size)]))
         } catch {
-            return .failure(Failure(text: error.description))
+            return .failure(Failure(text: "\(error)"))
         }
         guard header.recordLength <= UInt64(bytes.count - offset) else {
             return .failure(Failure(text: "record of \(header.recordLength) bytes runs past the end of the file"))

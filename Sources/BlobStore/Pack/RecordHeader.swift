@@ -61,13 +61,13 @@ struct RecordHeader: Equatable, Sendable {
     }
 
     /// Decodes and checks a header; the error says what is wrong, for fsck and the open scan.
-    init(decoding bytes: [UInt8]) throws(RecordHeaderError) {
-        guard bytes.count == Self.size else { throw .short }
-        guard Array(bytes[0..<4]) == Self.magic else { throw .badMagic }
-        guard bytes.crc32(upTo: 124) == bytes.littleEndian(UInt32.self, at: 124) else { throw .checksumMismatch }
-        guard let kind = Kind(rawValue: bytes[4]) else { throw .invalidField("kind \(bytes[4])") }
-        guard let codec = BlobCodec(rawValue: bytes[6]) else { throw .invalidField("codec \(bytes[6])") }
-        guard (10...30).contains(bytes[7]) else { throw .invalidField("block shift \(bytes[7])") }
+    init(decoding bytes: [UInt8]) throws {
+        guard bytes.count == Self.size else { throw RecordHeaderError.short }
+        guard Array(bytes[0..<4]) == Self.magic else { throw RecordHeaderError.badMagic }
+        guard bytes.crc32(upTo: 124) == bytes.littleEndian(UInt32.self, at: 124) else { throw RecordHeaderError.checksumMismatch }
+        guard let kind = Kind(rawValue: bytes[4]) else { throw RecordHeaderError.invalidField("kind \(bytes[4])") }
+        guard let codec = BlobCodec(rawValue: bytes[6]) else { throw RecordHeaderError.invalidField("codec \(bytes[6])") }
+        guard (10...30).contains(bytes[7]) else { throw RecordHeaderError.invalidField("block shift \(bytes[7])") }
         self.kind = kind
         self.codec = codec
         self.blockShift = bytes[7]
@@ -78,7 +78,7 @@ struct RecordHeader: Equatable, Sendable {
         case .seal:
             self.digest = nil
         case .blob:
-            guard let algorithm = AlgorithmCode.algorithm(for: bytes[5]) else { throw .invalidField("algorithm \(bytes[5])") }
+            guard let algorithm = AlgorithmCode.algorithm(for: bytes[5]) else { throw RecordHeaderError.invalidField("algorithm \(bytes[5])") }
             self.digest = Digest(algorithm: algorithm, bytes: bytes[32..<(32 + algorithm.byteCount)])
         }
     }

@@ -8,24 +8,24 @@ struct RecordReader {
     let header: RecordHeader
     let table: BlockTable
 
-    init(path: String, digest: Digest, location: BlobLocation) throws(BlobStoreError) {
+    init(path: String, digest: Digest, location: BlobLocation) throws {
         let file = try SystemFile.openForReading(path)
         let headerBytes = try file.read(count: RecordHeader.size, at: location.offset)
         let header: RecordHeader
         do {
             header = try RecordHeader(decoding: headerBytes)
         } catch {
-            throw .integrity(digest: digest, reason: "\(error) at \(path) offset \(location.offset)")
+            throw BlobStoreError.integrity(digest: digest, reason: "\(error) at \(path) offset \(location.offset)")
         }
         guard header.kind == .blob, header.digest == digest, header.storedLength == location.storedLength,
               header.logicalLength == location.logicalLength, header.codec == location.codec
         else {
-            throw .integrity(digest: digest, reason: "record at \(path) offset \(location.offset) does not match the index")
+            throw BlobStoreError.integrity(digest: digest, reason: "record at \(path) offset \(location.offset) does not match the index")
         }
         let tableOffset = location.offset + UInt64(RecordHeader.size) + header.storedLength
         let tableBytes = try file.read(count: 8 * header.blockCount, at: tableOffset)
         guard Checksum.xxh3(tableBytes) == header.tableChecksum else {
-            throw .integrity(digest: digest, reason: "block table checksum mismatch at \(path) offset \(tableOffset)")
+            throw BlobStoreError.integrity(digest: digest, reason: "block table checksum mismatch at \(path) offset \(tableOffset)")
         }
         self.file = file
         self.digest = digest

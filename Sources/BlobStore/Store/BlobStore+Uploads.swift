@@ -32,7 +32,7 @@ extension BlobStore {
     }
 
     /// Bytes of the upload received and synced: the `Range` a status request reports.
-    public func uploadOffset(_ id: String) throws(BlobStoreError) -> UInt64 {
+    public func uploadOffset(_ id: String) throws -> UInt64 {
         try session(id).offset
     }
 
@@ -51,7 +51,7 @@ extension BlobStore {
     ) async throws -> UInt64 {
         try checkOpen()
         let session = try session(id)
-        let progress = try session.claim { () throws(BlobStoreError) in try resumeProgress(session) }
+        let progress = try session.claim { try resumeProgress(session) }
         if let offset, offset != progress.received {
             session.release(progress, synced: progress.received)
             throw BlobStoreError.uploadOutOfOrder(id: id, expected: progress.received, received: offset)
@@ -94,7 +94,7 @@ extension BlobStore {
     public func commitUpload(_ id: String, expected: Digest) async throws -> BlobInfo {
         try checkOpen()
         let session = try session(id)
-        let progress = try session.claim { () throws(BlobStoreError) in try resumeProgress(session) }
+        let progress = try session.claim { try resumeProgress(session) }
         let actual: Digest
         do {
             actual = expected.algorithm == session.algorithm
@@ -158,7 +158,7 @@ extension BlobStore {
     /// Cancels an upload and removes its files.
     public func cancelUpload(_ id: String) async throws {
         let session = try session(id)
-        _ = try session.claim { () throws(BlobStoreError) in try resumeProgress(session) }
+        _ = try session.claim { try resumeProgress(session) }
         try await discard(session)
     }
 
@@ -173,21 +173,21 @@ extension BlobStore {
         }
     }
 
-    private func session(_ id: String) throws(BlobStoreError) -> UploadSession {
-        guard let session = uploads.withLock({ $0[id] }) else { throw .uploadUnknown(id) }
+    private func session(_ id: String) throws -> UploadSession {
+        guard let session = uploads.withLock({ $0[id] }) else { throw BlobStoreError.uploadUnknown(id) }
         return session
     }
 
     /// Rebuilds the in-memory progress of an upload reloaded after a restart: the hash from the
     /// state file, the block checksums (cheap) by reading the spool.
-    private func resumeProgress(_ session: UploadSession) throws(BlobStoreError) -> UploadSession.Progress {
+    private func resumeProgress(_ session: UploadSession) throws -> UploadSession.Progress {
         let stateFile = try SystemFile.openForReading(session.statePath)
         let state = try UploadState(decoding: stateFile.read(count: Int(stateFile.size()), at: 0), path: session.statePath)
         let hasher: DigestHasher
         do {
             hasher = try DigestHasher(algorithm: state.algorithm, restoring: state.hashState)
         } catch {
-            throw .state(path: session.statePath, reason: error.description)
+            throw BlobStoreError.state(path: session.statePath, reason: "\(error)")
         }
         let spool = try SystemFile.open(session.spoolPath, flags: O_RDWR)
         let blocks = BlockTableBuilder(blockShift: RecordHeader.defaultBlockShift)
@@ -197,7 +197,7 @@ extension BlobStore {
 
     /// The upload's digest in an algorithm other than the one it streamed through (a client that
     /// began without saying and finished with sha512): the one case that reads the spool back.
-    private func rehash(_ progress: UploadSession.Progress, algorithm: DigestAlgorithm) throws(BlobStoreError) -> Digest {
+    private func rehash(_ progress: UploadSession.Progress, algorithm: DigestAlgorithm) throws -> Digest {
         var hasher = DigestHasher(algorithm: algorithm)
         try forEachChunk(of: progress.spool, from: UploadSession.reservedHead, count: progress.received) { hasher.update($0) }
         return hasher.finalize()
@@ -205,14 +205,14 @@ extension BlobStore {
 
     private func forEachChunk(
         of file: SystemFile, from start: UInt64, count: UInt64, _ body: (UnsafeRawBufferPointer) -> Void
-    ) throws(BlobStoreError) {
+    ) throws {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
         defer { buffer.deallocate() }
         var done: UInt64 = 0
         while done < count {
             let want = Int(Swift.min(UInt64(buffer.count), count - done))
             let got = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<want]), at: start + done)
-            guard got == want else { throw .damaged(path: file.path, reason: "spool is shorter than its state file says") }
+            guard got == want else { throw BlobStoreError.damaged(path: file.path, reason: "spool is shorter than its state file says") }
             body(UnsafeRawBufferPointer(rebasing: buffer[..<got]))
             done += UInt64(got)
         }

@@ -72,8 +72,8 @@ public final class BlobStore: Sendable {
         lock.release()
     }
 
-    func checkOpen() throws(BlobStoreError) {
-        if closed.load(ordering: .acquiring) { throw .closed }
+    func checkOpen() throws {
+        if closed.load(ordering: .acquiring) { throw BlobStoreError.closed }
     }
 
     // MARK: Lookups

@@ -15,7 +15,7 @@ struct DataDirectory: Sendable {
     func spoolPath(_ upload: String) -> String { "\(uploads)/\(upload).spool" }
     func statePath(_ upload: String) -> String { "\(uploads)/\(upload).state" }
 
-    func createLayout() throws(BlobStoreError) {
+    func createLayout() throws {
         for directory in [root, packs, indexDirectory, uploads] {
             try FileSystem.createDirectory(directory)
         }

@@ -9,14 +9,14 @@ import Darwin
 final class DirectoryLock: Sendable {
     private let file: SystemFile
 
-    init(path: String) throws(BlobStoreError) {
+    init(path: String) throws {
         let file = try SystemFile.open(path, flags: O_RDWR | O_CREAT)
         guard flock(file.descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let code = Errno.current
-            guard code == EWOULDBLOCK else { throw .io(operation: "flock", path: path, code: code) }
+            guard code == EWOULDBLOCK else { throw BlobStoreError.io(operation: "flock", path: path, code: code) }
             let text = (try? file.read(count: Int(file.size()), at: 0)).map { String(decoding: $0, as: UTF8.self) } ?? ""
             let holder = text.split(separator: "\n").joined(separator: ", ")
-            throw .locked(path: FileSystem.directory(of: path), holder: holder.isEmpty ? "unknown holder" : holder)
+            throw BlobStoreError.locked(path: FileSystem.directory(of: path), holder: holder.isEmpty ? "unknown holder" : holder)
         }
         try file.truncate(to: 0)
         try file.write(Array(Self.describeHolder().utf8), at: 0)

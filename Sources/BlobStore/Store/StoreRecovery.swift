@@ -14,7 +14,7 @@ struct StoreRecovery: Sendable {
     /// Packs were found that the published index does not cover yet.
     let needsPublish: Bool
 
-    init(directory: DataDirectory) throws(BlobStoreError) {
+    init(directory: DataDirectory) throws {
         for folder in [directory.indexDirectory, directory.packs, directory.uploads] {
             for name in try FileSystem.list(folder) where name.hasSuffix(".tmp") {
                 try FileSystem.remove("\(folder)/\(name)")
@@ -31,7 +31,7 @@ struct StoreRecovery: Sendable {
 
         let covered = Set(published?.coveredPacks ?? [])
         if let missing = covered.subtracting(packFiles).min() {
-            throw .damaged(path: directory.packPath(missing), reason: "pack is listed in the published index but missing")
+            throw BlobStoreError.damaged(path: directory.packPath(missing), reason: "pack is listed in the published index but missing")
         }
 
         let index = LiveIndex(published: published)
@@ -55,7 +55,7 @@ struct StoreRecovery: Sendable {
 
     /// The entries of one pack the published index does not cover, mending it if it was left
     /// unsealed; nil if the file was an empty pack that never held a record.
-    static func recoverPack(_ id: UInt64, directory: DataDirectory, hasIndex: Bool) throws(BlobStoreError) -> [(Digest, BlobLocation)]? {
+    static func recoverPack(_ id: UInt64, directory: DataDirectory, hasIndex: Bool) throws -> [(Digest, BlobLocation)]? {
         let path = directory.packPath(id)
         let file = try SystemFile.open(path, flags: O_RDWR)
         let size = try file.size()
@@ -65,7 +65,7 @@ struct StoreRecovery: Sendable {
             return nil
         }
         let header = try PackHeader(decoding: file.read(count: PackHeader.size, at: 0), path: path)
-        guard header.packID == id else { throw .damaged(path: path, reason: "header names pack \(header.packID)") }
+        guard header.packID == id else { throw BlobStoreError.damaged(path: path, reason: "header names pack \(header.packID)") }
 
         switch header.kind {
         case .solo:
@@ -74,10 +74,10 @@ struct StoreRecovery: Sendable {
             do {
                 record = try RecordHeader(decoding: recordBytes)
             } catch {
-                throw .damaged(path: path, reason: error.description)
+                throw BlobStoreError.damaged(path: path, reason: "\(error)")
             }
             guard record.kind == .blob, let digest = record.digest, UInt64(PackHeader.size) + record.recordLength == size else {
-                throw .damaged(path: path, reason: "solo pack does not hold exactly one blob record")
+                throw BlobStoreError.damaged(path: path, reason: "solo pack does not hold exactly one blob record")
             }
             return [(digest, BlobLocation(
                 packID: id, offset: UInt64(PackHeader.size), storedLength: record.storedLength,
@@ -86,7 +86,7 @@ struct StoreRecovery: Sendable {
         case .shared where hasIndex:
             let packIndex = try IndexFile.load(directory.packIndexPath(id))
             guard packIndex.coveredPacks == [id] else {
-                throw .damaged(path: directory.packIndexPath(id), reason: "index does not cover exactly its pack")
+                throw BlobStoreError.damaged(path: directory.packIndexPath(id), reason: "index does not cover exactly its pack")
             }
             var entries: [(Digest, BlobLocation)] = []
             packIndex.forEach { entries.append(($0, $1)) }
@@ -97,7 +97,7 @@ struct StoreRecovery: Sendable {
             var end = size
             switch scan.outcome {
             case .damaged(let offset, let next, let reason):
-                throw .damaged(path: path, reason: "record at offset \(offset): \(reason), yet a valid record follows at \(next)")
+                throw BlobStoreError.damaged(path: path, reason: "record at offset \(offset): \(reason), yet a valid record follows at \(next)")
             case .tornTail(let offset, _):
                 try file.truncate(to: offset)
                 try file.sync()
@@ -118,7 +118,7 @@ struct StoreRecovery: Sendable {
 
     /// Upload sessions from their state files. A spool is cut back to the offset its state file
     /// vouches for; a spool without a state file, or a state file without a spool, is removed.
-    static func recoverUploads(_ directory: DataDirectory) throws(BlobStoreError) -> [UploadSession] {
+    static func recoverUploads(_ directory: DataDirectory) throws -> [UploadSession] {
         let names = try FileSystem.list(directory.uploads)
         let spools = Set(names.filter { $0.hasSuffix(".spool") }.map { String($0.dropLast(6)) })
         let states = Set(names.filter { $0.hasSuffix(".state") }.map { String($0.dropLast(6)) })
@@ -142,7 +142,7 @@ struct StoreRecovery: Sendable {
             let spool = try SystemFile.open(directory.spoolPath(id), flags: O_RDWR)
             let wanted = UploadSession.reservedHead + state.offset
             guard try spool.size() >= wanted else {
-                throw .damaged(path: directory.spoolPath(id), reason: "spool is shorter than its synced offset \(state.offset)")
+                throw BlobStoreError.damaged(path: directory.spoolPath(id), reason: "spool is shorter than its synced offset \(state.offset)")
             }
             try spool.truncate(to: wanted)
             sessions.append(UploadSession(

@@ -20,17 +20,3 @@ extension Array where Element == UInt8 {
     }
 }
 
-/// The standard `withUnsafeBytes` only rethrows untyped errors; these keep a body's typed error.
-extension Array where Element == UInt8 {
-    func withUnsafeBytesTyped<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
-        var result: Result<R, E>?
-        withUnsafeBytes { raw in result = Result { () throws(E) -> R in try body(raw) } }
-        return try result!.get()
-    }
-
-    mutating func withUnsafeMutableBytesTyped<R, E: Error>(_ body: (UnsafeMutableRawBufferPointer) throws(E) -> R) throws(E) -> R {
-        var result: Result<R, E>?
-        withUnsafeMutableBytes { raw in result = Result { () throws(E) -> R in try body(raw) } }
-        return try result!.get()
-    }
-}

@@ -1,6 +1,6 @@
 /// Writes one request's bytes into an upload: each chunk goes to the spool at the next offset and
 /// through the hasher and block checksums as it passes, so nothing is read back to hash it.
-public struct UploadAppender: ~Copyable {
+public struct UploadAppender {
     var progress: UploadSession.Progress
     let limit: UInt64
 
@@ -12,16 +12,16 @@ public struct UploadAppender: ~Copyable {
     /// Bytes in the upload so far, this request's included.
     public var offset: UInt64 { progress.received }
 
-    public mutating func write(_ bytes: UnsafeRawBufferPointer) throws(BlobStoreError) {
+    public mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard !bytes.isEmpty else { return }
-        guard progress.received + UInt64(bytes.count) <= limit else { throw .tooLarge(limit: limit) }
+        guard progress.received + UInt64(bytes.count) <= limit else { throw BlobStoreError.tooLarge(limit: limit) }
         try progress.spool.write(bytes, at: UploadSession.reservedHead + progress.received)
         progress.hasher.update(bytes)
         progress.blocks.update(bytes)
         progress.received += UInt64(bytes.count)
     }
 
-    public mutating func write(_ bytes: [UInt8]) throws(BlobStoreError) {
-        try bytes.withUnsafeBytesTyped({ (raw) throws(BlobStoreError) in try write(raw) })
+    public mutating func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes({ (raw) in try write(raw) })
     }
 }

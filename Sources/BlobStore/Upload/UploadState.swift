@@ -29,7 +29,7 @@ struct UploadState: Equatable, Sendable {
         return bytes
     }
 
-    init(decoding bytes: [UInt8], path: String) throws(BlobStoreError) {
+    init(decoding bytes: [UInt8], path: String) throws {
         func refuse(_ reason: String) -> BlobStoreError { .state(path: path, reason: reason) }
         guard bytes.count >= 32, Array(bytes[0..<4]) == Self.magic else { throw refuse("not an upload state file") }
         guard bytes.crc32(upTo: bytes.count - 4) == bytes.littleEndian(UInt32.self, at: bytes.count - 4) else {

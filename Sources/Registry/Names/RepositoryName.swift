@@ -11,9 +11,9 @@ public struct RepositoryName: Sendable, Hashable, Comparable, CustomStringConver
     public var components: [Substring] { description.split(separator: "/") }
     public var owner: Substring { components[0] }
 
-    public init(parsing string: String) throws(RepositoryNameError) {
-        guard !string.isEmpty else { throw .empty }
-        guard string.utf8.count <= Self.maximumLength else { throw .tooLong(string.utf8.count) }
+    public init(parsing string: String) throws {
+        guard !string.isEmpty else { throw RepositoryNameError.empty }
+        guard string.utf8.count <= Self.maximumLength else { throw RepositoryNameError.tooLong(string.utf8.count) }
         let parts = string.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
         for (index, part) in parts.enumerated() {
             try Self.validate(component: part, index: index)
@@ -22,31 +22,31 @@ public struct RepositoryName: Sendable, Hashable, Comparable, CustomStringConver
     }
 
     /// One path component: alphanumeric runs joined by `.`, `_`, `__` or any run of `-`.
-    static func validate(component: Substring.UTF8View.SubSequence, index: Int) throws(RepositoryNameError) {
+    static func validate(component: Substring.UTF8View.SubSequence, index: Int) throws {
         let text = String(Substring(component))
-        guard !component.isEmpty else { throw .emptyComponent(index: index) }
-        if text == "." || text == ".." { throw .dotComponent(text) }
+        guard !component.isEmpty else { throw RepositoryNameError.emptyComponent(index: index) }
+        if text == "." || text == ".." { throw RepositoryNameError.dotComponent(text) }
         var previousWasAlphanumeric = false
         var separator: [UInt8] = []
         for byte in component {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 if !separator.isEmpty {
-                    guard isSeparator(separator) else { throw .invalidSeparator(String(decoding: separator, as: UTF8.self), component: text) }
+                    guard isSeparator(separator) else { throw RepositoryNameError.invalidSeparator(String(decoding: separator, as: UTF8.self), component: text) }
                     separator.removeAll(keepingCapacity: true)
                 }
                 previousWasAlphanumeric = true
             case UInt8(ascii: "A")...UInt8(ascii: "Z"):
-                throw .uppercase(component: text)
+                throw RepositoryNameError.uppercase(component: text)
             case UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
-                guard previousWasAlphanumeric || !separator.isEmpty else { throw .leadingSeparator(component: text) }
+                guard previousWasAlphanumeric || !separator.isEmpty else { throw RepositoryNameError.leadingSeparator(component: text) }
                 separator.append(byte)
                 previousWasAlphanumeric = false
             default:
-                throw .invalidCharacter(Character(Unicode.Scalar(byte)), component: text)
+                throw RepositoryNameError.invalidCharacter(Character(Unicode.Scalar(byte)), component: text)
             }
         }
-        guard separator.isEmpty else { throw .trailingSeparator(component: text) }
+        guard separator.isEmpty else { throw RepositoryNameError.trailingSeparator(component: text) }
     }
 
     static func isSeparator(_ bytes: [UInt8]) -> Bool {
