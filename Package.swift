@@ -12,6 +12,13 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        // traits: [] drops swift-configuration, which Stowage does not use.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // Hardware SHA-256 block functions; each carries its own target attribute, so no global flags.
@@ -24,12 +31,25 @@ let package = Package(
             name: "BlobStore",
             dependencies: ["CSHA256", "CZstd", "CXXHash", "CZlib"]
         ),
-        .target(name: "Registry", dependencies: ["BlobStore", "CSQLite"]),
+        .target(
+            name: "Registry",
+            dependencies: [
+                "BlobStore", "CSQLite",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "stowage",
             dependencies: [
                 "BlobStore", "Registry",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .testTarget(
@@ -38,7 +58,14 @@ let package = Package(
         ),
         // The child process the crash test kills; a dependency of the tests so that it is built.
         .executableTarget(name: "CrashWriter", dependencies: ["BlobStore"], path: "Tests/CrashWriter"),
-        .testTarget(name: "RegistryTests", dependencies: ["Registry"]),
+        .testTarget(
+            name: "RegistryTests",
+            dependencies: [
+                "Registry",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         // Depends on the executable so that `swift build --build-tests` builds the binary it runs.
         .testTarget(name: "StowageTests", dependencies: ["stowage", "BlobStore"]),
     ],
@@ -62,6 +89,26 @@ if Context.environment["STOWAGE_BENCHMARKS"] != nil {
             ],
             path: "Benchmarks/HashBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    )
+}
+
+// The registry benchmark harness talks HTTP through async-http-client (and so SwiftNIO SSL and
+// HTTP/2); gate it so that ordinary builds and CI never resolve or compile those. Build with
+// `STOWAGE_BENCH_TOOL=1 swift build -c release --scratch-path .build-bench-tool --product stowage-bench`.
+if Context.environment["STOWAGE_BENCH_TOOL"] != nil {
+    package.dependencies.append(
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0")
+    )
+    package.targets.append(
+        .executableTarget(
+            name: "stowage-bench",
+            dependencies: [
+                "BlobStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/stowage-bench"
         )
     )
 }

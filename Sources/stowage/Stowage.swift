@@ -9,6 +9,6 @@ struct Stowage: AsyncParsableCommand {
         commandName: "stowage",
         abstract: "A container image registry on its own content-addressable blob store.",
         version: version,
-        subcommands: [DigestCommand.self]
+        subcommands: [ServeCommand.self, DigestCommand.self]
     )
 }

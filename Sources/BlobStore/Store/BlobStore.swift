@@ -114,9 +114,7 @@ public final class BlobStore: Sendable {
         }
     }
 
-    /// `range` of a compressed blob's bytes, in a buffer the caller deallocates. Kept out of the
-    /// async `read` on purpose: a closure-taking `withUnsafeBytes` inside the async function
-    /// corrupted the task allocator under Swift 6.3 (AddressSanitizer: wild write).
+    /// `range` of a compressed blob's bytes, in a buffer the caller deallocates.
     private static func decode(_ stored: [UInt8], size: UInt64, range: Range<UInt64>) throws -> UnsafeMutableRawBufferPointer {
         let plain = try stored.withUnsafeBytes { try StoredEncoding.decode($0, codec: .zstd, logicalSize: Int(size)) }
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(range.count), alignment: 1)
@@ -159,8 +157,7 @@ public final class BlobStore: Sendable {
         return BlobInfo(digest: digest, location: location)
     }
 
-    /// The payload as it will be stored: a zstd frame if that pays, else itself. Synchronous for
-    /// the reason `decode` is.
+    /// The payload as it will be stored: a zstd frame if that pays, else itself.
     private static func encode(_ payload: [UInt8], compress: Bool) throws -> (BlobCodec, [UInt8]) {
         guard compress, let frame = try payload.withUnsafeBytes({ try StoredEncoding.encode($0) }).stored else {
             return (.verbatim, payload)

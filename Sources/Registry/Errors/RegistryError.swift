@@ -1,0 +1,108 @@
+import BlobStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// An error as the OCI distribution spec answers it: a status, a code from the spec's table, a
+/// message for people and an optional detail. Every error from the layers below is mapped to one
+/// of these in `init(mapping:)`, the only place that decides what a client sees.
+public struct RegistryError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case blobUnknown = "BLOB_UNKNOWN"
+        case blobUploadInvalid = "BLOB_UPLOAD_INVALID"
+        case blobUploadUnknown = "BLOB_UPLOAD_UNKNOWN"
+        case digestInvalid = "DIGEST_INVALID"
+        case manifestBlobUnknown = "MANIFEST_BLOB_UNKNOWN"
+        case manifestInvalid = "MANIFEST_INVALID"
+        case manifestUnknown = "MANIFEST_UNKNOWN"
+        case nameInvalid = "NAME_INVALID"
+        case nameUnknown = "NAME_UNKNOWN"
+        case sizeInvalid = "SIZE_INVALID"
+        case unauthorized = "UNAUTHORIZED"
+        case denied = "DENIED"
+        case unsupported = "UNSUPPORTED"
+        case tooManyRequests = "TOOMANYREQUESTS"
+        /// Not in the spec's table: an internal failure, never caused by the request.
+        case unknown = "UNKNOWN"
+    }
+
+    public var status: HTTPResponse.Status
+    public var code: Code
+    public var message: String
+    public var detail: String?
+    /// Extra headers the answer needs, such as `Range` on a 416 for an upload.
+    public var headers: HTTPFields
+
+    public init(_ status: HTTPResponse.Status, _ code: Code, _ message: String, detail: String? = nil, headers: HTTPFields = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.detail = detail
+        self.headers = headers
+    }
+
+    public var description: String { "\(status.code) \(code.rawValue): \(message)" }
+
+    /// The one mapping from engine, metadata and parsing errors to what the client is told.
+    public init(mapping error: any Error) {
+        switch error {
+        case let error as RegistryError:
+            self = error
+        case let error as BlobStoreError:
+            self = Self.map(error)
+        case let error as DigestError:
+            self.init(.badRequest, .digestInvalid, error.description)
+        case let error as RepositoryNameError:
+            self.init(.badRequest, .nameInvalid, error.description)
+        case let error as ManifestError:
+            self.init(.badRequest, .manifestInvalid, error.description)
+        default:
+            self.init(.internalServerError, .unknown, "internal error: \(error)")
+        }
+    }
+
+    private static func map(_ error: BlobStoreError) -> RegistryError {
+        switch error {
+        case .blobUnknown(let digest):
+            RegistryError(.notFound, .blobUnknown, "blob unknown to registry", detail: digest.description)
+        case .uploadUnknown(let id):
+            RegistryError(.notFound, .blobUploadUnknown, "blob upload unknown to registry", detail: id)
+        case .uploadOutOfOrder(_, let expected, _):
+            RegistryError(
+                .rangeNotSatisfiable, .blobUploadInvalid, error.description,
+                headers: [.range: UploadRange.header(offset: expected)])
+        case .uploadBusy:
+            RegistryError(.conflict, .blobUploadInvalid, error.description)
+        case .digestMismatch:
+            RegistryError(.badRequest, .digestInvalid, error.description)
+        case .tooLarge:
+            RegistryError(.contentTooLarge, .sizeInvalid, error.description)
+        case .rangeNotSatisfiable:
+            RegistryError(.rangeNotSatisfiable, .blobUnknown, error.description)
+        case .codec:
+            RegistryError(.badRequest, .blobUploadInvalid, error.description)
+        case .integrity, .damaged, .state, .syncFailed, .io, .locked, .closed:
+            RegistryError(.internalServerError, .unknown, error.description)
+        }
+    }
+
+    private struct Body: Encodable {
+        struct Entry: Encodable {
+            let code: String
+            let message: String
+            let detail: String?
+        }
+
+        let errors: [Entry]
+    }
+
+    /// The spec's JSON error body. A HEAD answer carries the status and headers only.
+    public func response(includeBody: Bool = true) -> Response {
+        var headers = self.headers
+        headers[.contentType] = "application/json"
+        guard includeBody else { return Response(status: status, headers: headers) }
+        let body = Body(errors: [.init(code: code.rawValue, message: message, detail: detail)])
+        let bytes = (try? JSONEncoder().encode(body)) ?? Data()
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

@@ -1,0 +1,26 @@
+/// Why the metadata database refused or failed an operation. The facade maps these to OCI errors
+/// in one place: `constraint` is the caller's fault (a malformed tag, a duplicate upload id), the
+/// others are the server's.
+public enum MetadataError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A UNIQUE, CHECK, NOT NULL or foreign-key constraint refused the write; the database's message.
+    case constraint(String)
+    /// The disk failed or filled up, or the file cannot be opened or is not a usable database.
+    case io(String)
+    /// Any other database failure (busy beyond the timeout, misuse), with the database's code.
+    case database(code: Int32, message: String)
+    /// The file was migrated by a newer Stowage; this build does not know its schema.
+    case schemaTooNew(version: Int, supported: Int)
+    /// A stored digest or name no longer parses: the file was edited by hand or by a broken build.
+    case corruptValue(String)
+
+    public var description: String {
+        switch self {
+        case .constraint(let message): "metadata constraint failed: \(message)"
+        case .io(let message): "metadata database I/O failed: \(message)"
+        case .database(let code, let message): "metadata database error \(code): \(message)"
+        case .schemaTooNew(let version, let supported):
+            "metadata database is at schema version \(version); this build supports up to \(supported)"
+        case .corruptValue(let value): "metadata database holds an invalid value: \(value)"
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import BlobStore
+
+/// The registry's metadata: repositories, the blobs linked into each, manifests with their
+/// references, tags, and upload sessions. SQLite implements it for a single node; the protocol
+/// leaves room for a PostgreSQL implementation shared by several nodes.
+///
+/// Every method throws `MetadataError`. A write has returned only once it is durable. Methods
+/// are plain `throws`, not `throws(MetadataError)`: Swift 6.3 miscompiles async frames with
+/// typed throws.
+public protocol MetadataStore: Sendable {
+    // MARK: Repositories
+
+    /// Repository names in lexical order, strictly after `after`: a page of `/v2/_catalog`.
+    func repositories(after: RepositoryName?, limit: Int) async throws -> [RepositoryName]
+    func repositoryExists(_ repository: RepositoryName) async throws -> Bool
+
+    // MARK: Blob links; a blob is visible in a repository only if it is linked there
+
+    /// Links a blob into a repository, creating the repository if needed. Idempotent.
+    func linkBlob(_ digest: Digest, size: UInt64, in repository: RepositoryName) async throws
+    func isBlobLinked(_ digest: Digest, in repository: RepositoryName) async throws -> Bool
+    /// Returns whether the link existed.
+    @discardableResult
+    func unlinkBlob(_ digest: Digest, in repository: RepositoryName) async throws -> Bool
+
+    // MARK: Manifests and tags
+
+    /// In one transaction: records the manifest unless the repository already has it (the
+    /// digest is the identity, so a second put changes nothing), links its digest as a blob of
+    /// the repository, and points each tag at it, moving tags that pointed elsewhere.
+    func putManifest(_ record: ManifestRecord, tags: [String], in repository: RepositoryName) async throws
+    func manifest(_ digest: Digest, in repository: RepositoryName) async throws -> ManifestRecord?
+    func manifest(tag: String, in repository: RepositoryName) async throws -> ManifestRecord?
+    /// Removes the manifest, the tags pointing at it, its references and its blob link.
+    /// Returns whether it existed.
+    @discardableResult
+    func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws -> Bool
+    /// Returns whether the tag existed.
+    @discardableResult
+    func deleteTag(_ tag: String, in repository: RepositoryName) async throws -> Bool
+    /// Tags in lexical order, strictly after `after`: a page of the tags list.
+    func tags(in repository: RepositoryName, after: String?, limit: Int) async throws -> [String]
+    /// The tags pointing at a manifest, in lexical order.
+    func tags(of digest: Digest, in repository: RepositoryName) async throws -> [String]
+    /// The repository's manifests whose subject is `subject`, optionally of one artifact type.
+    func referrers(of subject: Digest, in repository: RepositoryName, artifactType: String?) async throws
+        -> [ManifestRecord]
+
+    // MARK: Upload sessions
+
+    /// Fails with `.constraint` if the id is taken.
+    func createUpload(id: String, in repository: RepositoryName) async throws
+    func uploadRepository(id: String) async throws -> RepositoryName?
+    /// Returns whether the upload existed.
+    @discardableResult
+    func deleteUpload(id: String) async throws -> Bool
+    func uploads() async throws -> [(id: String, repository: RepositoryName)]
+
+    // MARK: Garbage collection
+
+    /// Every digest the metadata keeps alive: blobs linked anywhere (manifests included), and
+    /// blobs and child manifests any manifest references.
+    func referencedBlobs() async throws -> Set<Digest>
+}

@@ -1,0 +1,101 @@
+import CSQLite
+
+/// One SQLite connection with its cache of prepared statements.
+///
+/// Opened with SQLITE_OPEN_NOMUTEX, so it is not safe to share: its owner (`SQLiteWriter` or
+/// `SQLiteReader`) confines it to one serial queue.
+final class SQLiteConnection {
+    private let handle: OpaquePointer
+    private var statements: [String: SQLiteStatement] = [:]
+
+    init(path: String, readOnly: Bool) throws(MetadataError) {
+        var opened: OpaquePointer?
+        let access = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        let result = sqlite3_open_v2(path, &opened, access | SQLITE_OPEN_NOMUTEX, nil)
+        guard let opened else { throw .io("cannot allocate a connection to \(path)") }
+        guard result == SQLITE_OK else {
+            let error = MetadataError(sqliteResult: result, message: "\(path): \(String(cString: sqlite3_errmsg(opened)))")
+            sqlite3_close_v2(opened)
+            throw error
+        }
+        handle = opened
+    }
+
+    deinit {
+        // Statements first: a connection with live statements would linger as a zombie.
+        statements.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs SQL text that may hold several statements and binds nothing: pragmas and migrations.
+    func execute(_ sql: String) throws(MetadataError) {
+        var message: UnsafeMutablePointer<CChar>?
+        let result = sqlite3_exec(handle, sql, nil, nil, &message)
+        defer { sqlite3_free(message) }
+        guard result == SQLITE_OK else {
+            throw MetadataError(sqliteResult: result, message: message.map { String(cString: $0) } ?? "")
+        }
+    }
+
+    /// Runs one statement to completion and returns how many rows it changed.
+    @discardableResult
+    func run(_ sql: String, _ values: [SQLiteValue] = []) throws(MetadataError) -> Int {
+        let statement = try prepared(sql, values)
+        defer { statement.reset() }
+        while try statement.step() {}
+        return Int(sqlite3_changes(handle))
+    }
+
+    func rows<Row>(
+        _ sql: String, _ values: [SQLiteValue] = [], _ read: (SQLiteStatement) throws(MetadataError) -> Row
+    ) throws(MetadataError) -> [Row] {
+        let statement = try prepared(sql, values)
+        defer { statement.reset() }
+        var rows: [Row] = []
+        while try statement.step() {
+            rows.append(try read(statement))
+        }
+        return rows
+    }
+
+    func firstRow<Row>(
+        _ sql: String, _ values: [SQLiteValue] = [], _ read: (SQLiteStatement) throws(MetadataError) -> Row
+    ) throws(MetadataError) -> Row? {
+        let statement = try prepared(sql, values)
+        defer { statement.reset() }
+        return try statement.step() ? read(statement) : nil
+    }
+
+    var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    /// False once SQLite has rolled a transaction back by itself (it does on some I/O errors).
+    var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    private func prepared(_ sql: String, _ values: [SQLiteValue]) throws(MetadataError) -> SQLiteStatement {
+        let statement: SQLiteStatement
+        if let cached = statements[sql] {
+            statement = cached
+        } else {
+            var compiled: OpaquePointer?
+            let result = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &compiled, nil)
+            guard result == SQLITE_OK, let compiled else {
+                throw MetadataError(sqliteResult: result, message: "\(String(cString: sqlite3_errmsg(handle))) in \(sql)")
+            }
+            statement = SQLiteStatement(handle: compiled)
+            statements[sql] = statement
+        }
+        try statement.bind(values)
+        return statement
+    }
+}
+
+extension MetadataError {
+    init(sqliteResult result: Int32, message: String) {
+        switch result & 0xff {
+        case SQLITE_CONSTRAINT: self = .constraint(message)
+        case SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_CORRUPT, SQLITE_NOTADB, SQLITE_PERM, SQLITE_READONLY:
+            self = .io(message)
+        default: self = .database(code: result, message: message)
+        }
+    }
+}

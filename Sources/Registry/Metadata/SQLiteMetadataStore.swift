@@ -1,0 +1,332 @@
+import BlobStore
+
+/// The metadata store of a single-node registry: one SQLite file (the caller passes e.g.
+/// `DATA/metadata.db`) in WAL mode with `synchronous=FULL`, so a write that returned is on disk.
+///
+/// Writes go through one connection with group commit (`SQLiteWriter`); reads through a second,
+/// read-only connection (`SQLiteReader`). Both run SQLite's blocking calls on their own dispatch
+/// queues, off the cooperative pool.
+public final class SQLiteMetadataStore: MetadataStore {
+    let writer: SQLiteWriter
+    private let reader: SQLiteReader
+
+    /// Opens the database, creating and migrating it as needed. Migrations run before the reader
+    /// opens, so that it never sees an older schema.
+    public init(path: String) throws(MetadataError) {
+        let writeConnection = try SQLiteConnection(path: path, readOnly: false)
+        try writeConnection.execute(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000"
+        )
+        try SQLiteMigrations.migrate(writeConnection)
+        let readConnection = try SQLiteConnection(path: path, readOnly: true)
+        try readConnection.execute("PRAGMA busy_timeout = 5000")
+        writer = SQLiteWriter(connection: writeConnection)
+        reader = SQLiteReader(connection: readConnection)
+    }
+
+    // MARK: Repositories
+
+    public func repositories(after: RepositoryName?, limit: Int) async throws -> [RepositoryName] {
+        try await reader.read { db in
+            try db.rows(
+                "SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?",
+                [.text(after?.description ?? ""), .integer(Int64(limit))]
+            ) { row throws(MetadataError) in try row.repositoryName(at: 0) }
+        }
+    }
+
+    public func repositoryExists(_ repository: RepositoryName) async throws -> Bool {
+        try await reader.read { db in try Self.repositoryID(repository, db) != nil }
+    }
+
+    // MARK: Blob links
+
+    public func linkBlob(_ digest: Digest, size: UInt64, in repository: RepositoryName) async throws {
+        try await writer.write { db in
+            try Self.link(digest, size: size, into: Self.createRepository(repository, db), db)
+        }
+    }
+
+    public func isBlobLinked(_ digest: Digest, in repository: RepositoryName) async throws -> Bool {
+        try await reader.read { db in
+            try db.firstRow(
+                "SELECT 1 FROM blob_links WHERE repository_id = (\(Self.repositoryIDQuery)) AND digest = ?",
+                [.text(repository.description), .digest(digest)]
+            ) { _ in true } ?? false
+        }
+    }
+
+    public func unlinkBlob(_ digest: Digest, in repository: RepositoryName) async throws -> Bool {
+        try await writer.write { db in try Self.unlink(digest, from: repository, db) }
+    }
+
+    // MARK: Manifests and tags
+
+    public func putManifest(_ record: ManifestRecord, tags: [String], in repository: RepositoryName) async throws {
+        try await writer.write { db in
+            let repositoryID = try Self.createRepository(repository, db)
+            let manifestID = try Self.insertManifest(record, into: repositoryID, db)
+            try Self.link(record.digest, size: record.size, into: repositoryID, db)
+            for tag in tags {
+                try db.run(
+                    """
+                    INSERT INTO tags (repository_id, name, manifest_id) VALUES (?, ?, ?)
+                    ON CONFLICT (repository_id, name) DO UPDATE
+                    SET manifest_id = excluded.manifest_id, updated = excluded.updated
+                    WHERE manifest_id != excluded.manifest_id
+                    """,
+                    [.integer(repositoryID), .text(tag), .integer(manifestID)]
+                )
+            }
+        }
+    }
+
+    public func manifest(_ digest: Digest, in repository: RepositoryName) async throws -> ManifestRecord? {
+        try await reader.read { db in
+            try Self.manifests(
+                "WHERE m.repository_id = (\(Self.repositoryIDQuery)) AND m.digest = ?",
+                [.text(repository.description), .digest(digest)],
+                db
+            ).first
+        }
+    }
+
+    public func manifest(tag: String, in repository: RepositoryName) async throws -> ManifestRecord? {
+        try await reader.read { db in
+            try Self.manifests(
+                "JOIN tags t ON t.manifest_id = m.id WHERE t.repository_id = (\(Self.repositoryIDQuery)) AND t.name = ?",
+                [.text(repository.description), .text(tag)],
+                db
+            ).first
+        }
+    }
+
+    public func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws -> Bool {
+        try await writer.write { db in
+            // Tags and reference rows go with it through ON DELETE CASCADE.
+            let deleted = try db.run(
+                "DELETE FROM manifests WHERE repository_id = (\(Self.repositoryIDQuery)) AND digest = ?",
+                [.text(repository.description), .digest(digest)]
+            )
+            guard deleted > 0 else { return false }
+            try Self.unlink(digest, from: repository, db)
+            return true
+        }
+    }
+
+    public func deleteTag(_ tag: String, in repository: RepositoryName) async throws -> Bool {
+        try await writer.write { db in
+            try db.run(
+                "DELETE FROM tags WHERE repository_id = (\(Self.repositoryIDQuery)) AND name = ?",
+                [.text(repository.description), .text(tag)]
+            ) > 0
+        }
+    }
+
+    public func tags(in repository: RepositoryName, after: String?, limit: Int) async throws -> [String] {
+        try await reader.read { db in
+            try db.rows(
+                "SELECT name FROM tags WHERE repository_id = (\(Self.repositoryIDQuery)) AND name > ? ORDER BY name LIMIT ?",
+                [.text(repository.description), .text(after ?? ""), .integer(Int64(limit))]
+            ) { row throws(MetadataError) in row.text(at: 0) }
+        }
+    }
+
+    public func tags(of digest: Digest, in repository: RepositoryName) async throws -> [String] {
+        try await reader.read { db in
+            try db.rows(
+                """
+                SELECT t.name FROM tags t JOIN manifests m ON m.id = t.manifest_id
+                WHERE m.repository_id = (\(Self.repositoryIDQuery)) AND m.digest = ? ORDER BY t.name
+                """,
+                [.text(repository.description), .digest(digest)]
+            ) { row throws(MetadataError) in row.text(at: 0) }
+        }
+    }
+
+    public func referrers(of subject: Digest, in repository: RepositoryName, artifactType: String?) async throws
+        -> [ManifestRecord]
+    {
+        try await reader.read { db in
+            try Self.manifests(
+                """
+                WHERE m.repository_id = (\(Self.repositoryIDQuery)) AND m.subject = ?2
+                AND (?3 IS NULL OR m.artifact_type = ?3) ORDER BY m.created, m.digest
+                """,
+                [.text(repository.description), .digest(subject), .optionalText(artifactType)],
+                db
+            )
+        }
+    }
+
+    // MARK: Upload sessions
+
+    public func createUpload(id: String, in repository: RepositoryName) async throws {
+        try await writer.write { db in
+            _ = try db.run("INSERT INTO uploads (id, repository) VALUES (?, ?)", [.text(id), .text(repository.description)])
+        }
+    }
+
+    public func uploadRepository(id: String) async throws -> RepositoryName? {
+        try await reader.read { db in
+            try db.firstRow("SELECT repository FROM uploads WHERE id = ?", [.text(id)]) { row throws(MetadataError) in
+                try row.repositoryName(at: 0)
+            }
+        }
+    }
+
+    public func deleteUpload(id: String) async throws -> Bool {
+        try await writer.write { db in try db.run("DELETE FROM uploads WHERE id = ?", [.text(id)]) > 0 }
+    }
+
+    public func uploads() async throws -> [(id: String, repository: RepositoryName)] {
+        try await reader.read { db in
+            try db.rows("SELECT id, repository FROM uploads ORDER BY created, id") { row throws(MetadataError) in
+                (id: row.text(at: 0), repository: try row.repositoryName(at: 1))
+            }
+        }
+    }
+
+    // MARK: Garbage collection
+
+    public func referencedBlobs() async throws -> Set<Digest> {
+        try await reader.read { db in
+            Set(
+                try db.rows(
+                    """
+                    SELECT digest FROM blob_links UNION SELECT digest FROM manifest_blobs
+                    UNION SELECT digest FROM manifest_children
+                    """
+                ) { row throws(MetadataError) in try row.digest(at: 0) }
+            )
+        }
+    }
+
+    // MARK: Statements shared by several methods; run on the writer's or the reader's queue
+
+    /// The repository id for the name bound to parameter 1, as a subquery.
+    private static let repositoryIDQuery = "SELECT id FROM repositories WHERE name = ?1"
+
+    private static func repositoryID(_ repository: RepositoryName, _ db: SQLiteConnection) throws(MetadataError) -> Int64? {
+        try db.firstRow(repositoryIDQuery, [.text(repository.description)]) { $0.integer(at: 0) }
+    }
+
+    private static func createRepository(_ repository: RepositoryName, _ db: SQLiteConnection) throws(MetadataError)
+        -> Int64
+    {
+        if let id = try repositoryID(repository, db) { return id }
+        try db.run("INSERT INTO repositories (name) VALUES (?)", [.text(repository.description)])
+        return db.lastInsertedRowID
+    }
+
+    private static func link(_ digest: Digest, size: UInt64, into repositoryID: Int64, _ db: SQLiteConnection)
+        throws(MetadataError)
+    {
+        try db.run(
+            "INSERT INTO blob_links (repository_id, digest, size) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            [.integer(repositoryID), .digest(digest), .size(size)]
+        )
+    }
+
+    @discardableResult
+    private static func unlink(_ digest: Digest, from repository: RepositoryName, _ db: SQLiteConnection)
+        throws(MetadataError) -> Bool
+    {
+        try db.run(
+            "DELETE FROM blob_links WHERE repository_id = (\(repositoryIDQuery)) AND digest = ?",
+            [.text(repository.description), .digest(digest)]
+        ) > 0
+    }
+
+    /// Inserts the manifest and its references unless the repository has it already; either way
+    /// returns its row id.
+    private static func insertManifest(_ record: ManifestRecord, into repositoryID: Int64, _ db: SQLiteConnection)
+        throws(MetadataError) -> Int64
+    {
+        if let id = try db.firstRow(
+            "SELECT id FROM manifests WHERE repository_id = ? AND digest = ?",
+            [.integer(repositoryID), .digest(record.digest)],
+            { $0.integer(at: 0) }
+        ) {
+            return id
+        }
+        try db.run(
+            """
+            INSERT INTO manifests (repository_id, digest, media_type, size, artifact_type, subject, created)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .integer(repositoryID), .digest(record.digest), .text(record.mediaType), .size(record.size),
+                .optionalText(record.artifactType), .digest(record.subject), .integer(record.created),
+            ]
+        )
+        let id = db.lastInsertedRowID
+        for (table, digests) in [("manifest_blobs", record.blobs), ("manifest_children", record.children)] {
+            for (position, digest) in digests.enumerated() {
+                try db.run(
+                    "INSERT INTO \(table) (manifest_id, position, digest) VALUES (?, ?, ?)",
+                    [.integer(id), .integer(Int64(position)), .digest(digest)]
+                )
+            }
+        }
+        for (key, value) in record.annotations ?? [:] {
+            try db.run(
+                "INSERT INTO manifest_annotations (manifest_id, key, value) VALUES (?, ?, ?)",
+                [.integer(id), .text(key), .text(value)]
+            )
+        }
+        return id
+    }
+
+    /// Manifests of `manifests m` selected by `clause`, with their references.
+    private static func manifests(_ clause: String, _ values: [SQLiteValue], _ db: SQLiteConnection)
+        throws(MetadataError) -> [ManifestRecord]
+    {
+        let rows = try db.rows(
+            "SELECT m.id, m.digest, m.media_type, m.size, m.artifact_type, m.subject, m.created FROM manifests m \(clause)",
+            values
+        ) { row throws(MetadataError) in
+            (
+                id: row.integer(at: 0),
+                record: ManifestRecord(
+                    digest: try row.digest(at: 1), mediaType: row.text(at: 2),
+                    size: UInt64(bitPattern: row.integer(at: 3)), artifactType: row.optionalText(at: 4),
+                    subject: try row.optionalText(at: 5).map { (text) throws(MetadataError) in try parseDigest(text) },
+                    created: row.integer(at: 6)
+                )
+            )
+        }
+        return try rows.map { row throws(MetadataError) in
+            var record = row.record
+            let byID: [SQLiteValue] = [.integer(row.id)]
+            record.blobs = try db.rows("SELECT digest FROM manifest_blobs WHERE manifest_id = ? ORDER BY position", byID) {
+                row throws(MetadataError) in try row.digest(at: 0)
+            }
+            record.children = try db.rows(
+                "SELECT digest FROM manifest_children WHERE manifest_id = ? ORDER BY position", byID
+            ) { row throws(MetadataError) in try row.digest(at: 0) }
+            let annotations = try db.rows("SELECT key, value FROM manifest_annotations WHERE manifest_id = ?", byID) {
+                row throws(MetadataError) in (row.text(at: 0), row.text(at: 1))
+            }
+            record.annotations = annotations.isEmpty ? nil : Dictionary(uniqueKeysWithValues: annotations)
+            return record
+        }
+    }
+
+    fileprivate static func parseDigest(_ text: String) throws(MetadataError) -> Digest {
+        guard let digest = Digest(text) else { throw .corruptValue("digest '\(text)'") }
+        return digest
+    }
+}
+
+extension SQLiteStatement {
+    fileprivate func digest(at column: Int32) throws(MetadataError) -> Digest {
+        try SQLiteMetadataStore.parseDigest(text(at: column))
+    }
+
+    fileprivate func repositoryName(at column: Int32) throws(MetadataError) -> RepositoryName {
+        let text = text(at: column)
+        guard let name = try? RepositoryName(parsing: text) else { throw .corruptValue("repository name '\(text)'") }
+        return name
+    }
+}

@@ -1,0 +1,59 @@
+import CSQLite
+
+/// A prepared statement, cached by its connection and confined to the connection's queue.
+final class SQLiteStatement {
+    private let handle: OpaquePointer
+
+    init(handle: OpaquePointer) {
+        self.handle = handle
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    func bind(_ values: [SQLiteValue]) throws(MetadataError) {
+        sqlite3_clear_bindings(handle)
+        for (offset, value) in values.enumerated() {
+            let index = Int32(offset + 1)
+            let result =
+                switch value {
+                case .null: sqlite3_bind_null(handle, index)
+                case .integer(let integer): sqlite3_bind_int64(handle, index, integer)
+                case .text(let text): sqlite3_bind_text(handle, index, text, -1, csqlite_transient())
+                }
+            guard result == SQLITE_OK else { throw failure(result) }
+        }
+    }
+
+    /// Advances to the next row; false once the statement is done.
+    func step() throws(MetadataError) -> Bool {
+        let result = sqlite3_step(handle)
+        switch result {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default: throw failure(result)
+        }
+    }
+
+    /// Ends the current run, so that the statement holds no lock between uses.
+    func reset() {
+        sqlite3_reset(handle)
+    }
+
+    func integer(at column: Int32) -> Int64 {
+        sqlite3_column_int64(handle, column)
+    }
+
+    func text(at column: Int32) -> String {
+        optionalText(at: column) ?? ""
+    }
+
+    func optionalText(at column: Int32) -> String? {
+        guard let bytes = sqlite3_column_text(handle, column) else { return nil }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+    }
+
+    private func failure(_ result: Int32) -> MetadataError {
+        MetadataError(sqliteResult: result, message: String(cString: sqlite3_errmsg(sqlite3_db_handle(handle))))
+    }
+}

@@ -1,0 +1,22 @@
+import BlobStore
+
+/// A value bound to a statement parameter.
+enum SQLiteValue {
+    case null
+    case integer(Int64)
+    case text(String)
+
+    /// Stored as text (`sha256:…`) so that the file reads plainly in the sqlite3 shell.
+    static func digest(_ digest: Digest?) -> SQLiteValue {
+        digest.map { .text($0.description) } ?? .null
+    }
+
+    static func optionalText(_ text: String?) -> SQLiteValue {
+        text.map { .text($0) } ?? .null
+    }
+
+    /// Sizes over Int64.max wrap negative and trip the tables' `size >= 0` checks: an error, not a trap.
+    static func size(_ size: UInt64) -> SQLiteValue {
+        .integer(Int64(bitPattern: size))
+    }
+}

@@ -1,0 +1,113 @@
+import Dispatch
+import Synchronization
+
+/// The one read-write connection, with group commit: writes that arrive while a transaction is
+/// committing wait and then share the next transaction, so many concurrent manifest PUTs cost
+/// one fsync. Each write runs inside its own SAVEPOINT, so a write whose statements fail is
+/// rolled back and fails alone while the rest of its batch commits.
+///
+/// `@unchecked Sendable`: the connection is only touched by `drain`, which runs on `queue`, and
+/// `state.draining` guarantees a single drain at a time; the rest of the state sits in a Mutex.
+final class SQLiteWriter: @unchecked Sendable {
+    private struct PendingWrite: Sendable {
+        /// Runs the write's statements; returns what to do once its transaction has committed.
+        let apply: @Sendable (SQLiteConnection) throws -> @Sendable () -> Void
+        let fail: @Sendable (any Error) -> Void
+    }
+
+    private struct State {
+        var pending: [PendingWrite] = []
+        var draining = false
+        var commits = 0
+    }
+
+    private let connection: SQLiteConnection
+    private let queue = DispatchQueue(label: "stowage.metadata.writer")
+    private let state = Mutex(State())
+
+    init(connection: SQLiteConnection) {
+        self.connection = connection
+    }
+
+    /// Transactions committed so far; with concurrent writers it grows slower than the writes.
+    var commitCount: Int { state.withLock { $0.commits } }
+
+    /// Writes waiting for the next transaction.
+    var pendingCount: Int { state.withLock { $0.pending.count } }
+
+    /// Runs `body` on the writer connection inside a transaction it may share with other writes,
+    /// and returns its result once that transaction is durable.
+    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            submit(
+                PendingWrite(
+                    apply: { connection in
+                        let value = try body(connection)
+                        return { continuation.resume(returning: value) }
+                    },
+                    fail: { continuation.resume(throwing: $0) }
+                )
+            )
+        }
+    }
+
+    private func submit(_ write: PendingWrite) {
+        let startDrain = state.withLock { state in
+            state.pending.append(write)
+            defer { state.draining = true }
+            return !state.draining
+        }
+        if startDrain {
+            queue.async { self.drain() }
+        }
+    }
+
+    private func drain() {
+        while true {
+            let batch = state.withLock { state in
+                defer { state.pending.removeAll() }
+                state.draining = !state.pending.isEmpty
+                return state.pending
+            }
+            if batch.isEmpty { return }
+            commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [PendingWrite]) {
+        do {
+            try connection.run("BEGIN IMMEDIATE")
+        } catch {
+            batch.forEach { $0.fail(error) }
+            return
+        }
+        var outcomes: [@Sendable () -> Void] = []
+        for write in batch {
+            do {
+                try connection.run("SAVEPOINT write")
+                let succeed = try write.apply(connection)
+                try connection.run("RELEASE write")
+                outcomes.append(succeed)
+            } catch {
+                guard connection.isInTransaction, (try? connection.run("ROLLBACK TO write")) != nil,
+                    (try? connection.run("RELEASE write")) != nil
+                else {
+                    // SQLite abandoned the whole transaction: the writes before this one are lost too.
+                    _ = try? connection.run("ROLLBACK")
+                    batch.forEach { $0.fail(error) }
+                    return
+                }
+                outcomes.append { write.fail(error) }
+            }
+        }
+        do {
+            try connection.run("COMMIT")
+        } catch {
+            _ = try? connection.run("ROLLBACK")
+            batch.forEach { $0.fail(error) }
+            return
+        }
+        state.withLock { $0.commits += 1 }
+        outcomes.forEach { $0() }
+    }
+}

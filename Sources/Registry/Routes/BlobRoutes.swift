@@ -1,0 +1,57 @@
+import BlobStore
+import HTTPTypes
+import Hummingbird
+
+/// GET, HEAD and DELETE of `/v2/<name>/blobs/<digest>`. Bodies stream from the engine block by
+/// block, each block verified before it is sent.
+struct BlobRoutes {
+    let registry: RegistryService
+
+    func get(_ request: Request, _ name: RepositoryName, _ reference: String) async throws -> Response {
+        let digest = try Digest(parsing: reference)
+        guard let blob = try await registry.linkedBlob(digest, in: name) else {
+            throw RegistryError(.notFound, .blobUnknown, "blob unknown to registry", detail: digest.description)
+        }
+        var headers: HTTPFields = [
+            .dockerContentDigest: digest.description,
+            .eTag: "\"\(digest)\"",
+            .acceptRanges: "bytes",
+            .contentType: "application/octet-stream",
+        ]
+        var range = 0..<blob.size
+        var status = HTTPResponse.Status.ok
+        switch ByteRange.parse(request.headers[.range], size: blob.size) {
+        case .whole:
+            break
+        case .partial(let partial):
+            range = partial
+            status = .partialContent
+            headers[.contentRange] = "bytes \(partial.lowerBound)-\(partial.upperBound - 1)/\(blob.size)"
+        case .unsatisfiable:
+            throw RegistryError(
+                .rangeNotSatisfiable, .blobUnknown, "range not satisfiable for a blob of \(blob.size) bytes",
+                headers: [.contentRange: "bytes */\(blob.size)"])
+        }
+        headers[.contentLength] = String(range.count)
+        if request.method == .head {
+            return Response(status: status, headers: headers)
+        }
+        let store = registry.store
+        let bytes = range
+        let body = ResponseBody(contentLength: Int(range.count)) { writer in
+            try await store.read(digest, range: bytes) { chunk in
+                try await writer.write(ByteBuffer(bytes: chunk))
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    func delete(_ name: RepositoryName, _ reference: String) async throws -> Response {
+        let digest = try Digest(parsing: reference)
+        guard try await registry.metadata.unlinkBlob(digest, in: name) else {
+            throw RegistryError(.notFound, .blobUnknown, "blob unknown to registry", detail: digest.description)
+        }
+        return Response(status: .accepted, headers: [.dockerContentDigest: digest.description, .contentLength: "0"])
+    }
+}

@@ -1,0 +1,13 @@
+import HTTPTypes
+
+/// Headers of the Docker and OCI distribution protocols.
+extension HTTPField.Name {
+    static let dockerContentDigest = Self("Docker-Content-Digest")!
+    static let dockerUploadUUID = Self("Docker-Upload-UUID")!
+    static let dockerDistributionAPIVersion = Self("Docker-Distribution-API-Version")!
+    static let ociSubject = Self("OCI-Subject")!
+    static let ociFiltersApplied = Self("OCI-Filters-Applied")!
+    static let ociChunkMinLength = Self("OCI-Chunk-Min-Length")!
+    static let ociTag = Self("OCI-Tag")!
+    static let link = Self("Link")!
+}

@@ -1,0 +1,80 @@
+import BlobStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The listings: tags of a repository, the catalog, and the referrers of a subject.
+struct ListingRoutes {
+    let registry: RegistryService
+
+    func tags(_ request: Request, _ name: RepositoryName) async throws -> Response {
+        guard try await registry.metadata.repositoryExists(name) else {
+            throw RegistryError(.notFound, .nameUnknown, "repository name not known to registry", detail: name.description)
+        }
+        let query = request.uri.queryParameters
+        let limit = try registry.pageSize(query.get("n").map { String($0) })
+        let last = query.get("last").map { String($0) }
+        let page = try await registry.metadata.tags(in: name, after: last, limit: limit + 1)
+        struct Body: Encodable { let name: String; let tags: [String] }
+        let tags = Array(page.prefix(limit))
+        var headers: HTTPFields = [:]
+        if page.count > limit, let next = tags.last {
+            headers[.link] = "</v2/\(name)/tags/list?n=\(limit)&last=\(Self.escape(next))>; rel=\"next\""
+        }
+        return try json(Body(name: name.description, tags: tags), headers: headers)
+    }
+
+    func catalog(_ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        let limit = try registry.pageSize(query.get("n").map { String($0) })
+        let last = try query.get("last").map { try RepositoryName(parsing: String($0)) }
+        let page = try await registry.metadata.repositories(after: last, limit: limit + 1)
+        struct Body: Encodable { let repositories: [String] }
+        let names = page.prefix(limit).map(\.description)
+        var headers: HTTPFields = [:]
+        if page.count > limit, let next = names.last {
+            headers[.link] = "</v2/_catalog?n=\(limit)&last=\(Self.escape(next))>; rel=\"next\""
+        }
+        return try json(Body(repositories: names), headers: headers)
+    }
+
+    /// The referrers API: an image index of the manifests whose subject is the digest, optionally
+    /// filtered by artifact type. An unknown subject has no referrers; that is not an error.
+    func referrers(_ request: Request, _ name: RepositoryName, _ reference: String) async throws -> Response {
+        let subject = try Digest(parsing: reference)
+        let artifactType = request.uri.queryParameters.get("artifactType").map { String($0) }
+        let records = try await registry.metadata.referrers(of: subject, in: name, artifactType: artifactType)
+        struct Descriptor: Encodable {
+            let mediaType: String
+            let digest: String
+            let size: UInt64
+            let artifactType: String?
+            let annotations: [String: String]?
+        }
+        struct Index: Encodable {
+            let schemaVersion = 2
+            let mediaType = "application/vnd.oci.image.index.v1+json"
+            let manifests: [Descriptor]
+        }
+        let index = Index(manifests: records.map {
+            Descriptor(mediaType: $0.mediaType, digest: $0.digest.description, size: $0.size, artifactType: $0.artifactType, annotations: $0.annotations)
+        })
+        var headers: HTTPFields = [:]
+        if artifactType != nil { headers[.ociFiltersApplied] = "artifactType" }
+        return try json(index, headers: headers, contentType: "application/vnd.oci.image.index.v1+json")
+    }
+
+    private func json(_ value: some Encodable, headers: HTTPFields, contentType: String = "application/json") throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let bytes = try encoder.encode(value)
+        var headers = headers
+        headers[.contentType] = contentType
+        headers[.contentLength] = String(bytes.count)
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    private static func escape(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? text
+    }
+}

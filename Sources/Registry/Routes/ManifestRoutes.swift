@@ -1,0 +1,128 @@
+import BlobStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// PUT, GET, HEAD and DELETE of `/v2/<name>/manifests/<reference>`, where the reference is a tag
+/// or a digest. Bytes are stored and served exactly as pushed.
+struct ManifestRoutes {
+    let registry: RegistryService
+
+    enum Reference {
+        case tag(String)
+        case digest(Digest)
+
+        init(_ text: String) throws {
+            if text.contains(":") {
+                self = .digest(try Digest(parsing: text))
+            } else if Tag.isValid(text) {
+                self = .tag(text)
+            } else {
+                throw RegistryError(.badRequest, .manifestInvalid, "'\(text)' is neither a valid tag nor a digest")
+            }
+        }
+    }
+
+    func get(_ request: Request, _ name: RepositoryName, _ reference: String) async throws -> Response {
+        let record: ManifestRecord?
+        switch try Reference(reference) {
+        case .tag(let tag): record = try await registry.metadata.manifest(tag: tag, in: name)
+        case .digest(let digest): record = try await registry.metadata.manifest(digest, in: name)
+        }
+        guard let record else {
+            throw RegistryError(.notFound, .manifestUnknown, "manifest unknown to registry", detail: reference)
+        }
+        guard ManifestMediaTypes.acceptable(record.mediaType, acceptHeaders: request.headers[values: .accept]) else {
+            throw RegistryError(
+                .notFound, .manifestUnknown,
+                "manifest \(record.digest) is \(record.mediaType), which the Accept header does not allow")
+        }
+        let headers: HTTPFields = [
+            .contentType: record.mediaType,
+            .dockerContentDigest: record.digest.description,
+            .eTag: "\"\(record.digest)\"",
+            .contentLength: String(record.size),
+        ]
+        if request.method == .head {
+            return Response(status: .ok, headers: headers)
+        }
+        let bytes = try await registry.store.bytes(of: record.digest)
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    func put(_ request: Request, _ name: RepositoryName, _ reference: String) async throws -> Response {
+        let parsedReference = try Reference(reference)
+        let buffer = try await request.body.collect(upTo: ManifestParser.maximumSize + 1)
+        guard buffer.readableBytes <= ManifestParser.maximumSize else {
+            throw RegistryError(
+                .contentTooLarge, .sizeInvalid, "manifest exceeds the limit of \(ManifestParser.maximumSize) bytes")
+        }
+        let bytes = Array(buffer.readableBytesView)
+        let digest: Digest
+        switch parsedReference {
+        case .digest(let expected):
+            digest = Digest.of(bytes, algorithm: expected.algorithm)
+            guard digest == expected else {
+                throw RegistryError(.badRequest, .digestInvalid, "manifest digest \(digest) does not match the reference \(expected)")
+            }
+        case .tag:
+            digest = Digest.of(bytes)
+        }
+        let manifest = try ManifestParser.parse(bytes, contentType: request.headers[.contentType])
+        try await validate(manifest, in: name)
+
+        var tags = request.uri.queryParameters.getAll("tag").map { String($0) }
+        if case .tag(let tag) = parsedReference { tags.insert(tag, at: 0) }
+        if let invalid = tags.first(where: { !Tag.isValid($0) }) {
+            throw RegistryError(.badRequest, .manifestInvalid, "'\(invalid)' is not a valid tag")
+        }
+        try await registry.store.put(bytes, expected: digest)
+        let record = ManifestRecord(
+            digest: digest, mediaType: manifest.mediaType, size: UInt64(bytes.count), artifactType: manifest.artifactType,
+            subject: manifest.subject?.digest, annotations: manifest.annotations, blobs: manifest.blobs,
+            children: manifest.children, created: Int64(Date().timeIntervalSince1970))
+        try await registry.metadata.putManifest(record, tags: tags, in: name)
+
+        var headers: HTTPFields = [
+            .location: "/v2/\(name)/manifests/\(digest)",
+            .dockerContentDigest: digest.description,
+            .contentLength: "0",
+        ]
+        if let subject = manifest.subject {
+            headers[.ociSubject] = subject.digest.description
+        }
+        for tag in request.uri.queryParameters.getAll("tag") {
+            headers.append(HTTPField(name: .ociTag, value: String(tag)))
+        }
+        return Response(status: .created, headers: headers)
+    }
+
+    /// The registry's rules on top of the format: no foreign layers unless allowed, every blob
+    /// present in this repository, every child manifest present in this repository.
+    private func validate(_ manifest: ParsedManifest, in name: RepositoryName) async throws {
+        if !registry.options.allowForeignLayers, let foreign = manifest.foreignLayers.first {
+            throw RegistryError(
+                .badRequest, .manifestInvalid,
+                "manifest references the non-distributable (foreign) layer \(foreign.digest) (\(foreign.mediaType)); this registry does not accept foreign layers",
+                detail: foreign.digest.description)
+        }
+        for blob in manifest.blobs where try await !registry.metadata.isBlobLinked(blob, in: name) {
+            throw RegistryError(.badRequest, .manifestBlobUnknown, "manifest references a blob unknown to this repository", detail: blob.description)
+        }
+        for child in manifest.children where try await registry.metadata.manifest(child, in: name) == nil {
+            throw RegistryError(.badRequest, .manifestUnknown, "index references a manifest unknown to this repository", detail: child.description)
+        }
+    }
+
+    func delete(_ name: RepositoryName, _ reference: String) async throws -> Response {
+        let deleted: Bool
+        switch try Reference(reference) {
+        case .tag(let tag): deleted = try await registry.metadata.deleteTag(tag, in: name)
+        case .digest(let digest): deleted = try await registry.metadata.deleteManifest(digest, in: name)
+        }
+        guard deleted else {
+            throw RegistryError(.notFound, .manifestUnknown, "manifest unknown to registry", detail: reference)
+        }
+        return Response(status: .accepted, headers: [.contentLength: "0"])
+    }
+}

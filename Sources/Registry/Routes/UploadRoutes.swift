@@ -1,0 +1,135 @@
+import BlobStore
+import HTTPTypes
+import Hummingbird
+
+/// The upload protocol: POST to start (or upload whole with `?digest=`, or mount with
+/// `?mount=&from=`), PATCH chunks in order, PUT to finish, GET for status, DELETE to cancel.
+/// Bodies stream straight into the engine's upload session; nothing is buffered whole.
+struct UploadRoutes {
+    let registry: RegistryService
+
+    func start(_ request: Request, _ name: RepositoryName) async throws -> Response {
+        let query = request.uri.queryParameters
+        if let mount = query.get("mount") {
+            let digest = try Digest(parsing: mount)
+            if let from = query.get("from"), let source = try? RepositoryName(parsing: from),
+               let blob = try await registry.linkedBlob(digest, in: source)
+            {
+                try await registry.metadata.linkBlob(digest, size: blob.size, in: name)
+                return created(name, digest)
+            }
+            // The source does not hold it (or is not named): fall back to a new upload, as the spec says.
+        }
+        let algorithm: DigestAlgorithm
+        if let expected = query.get("digest") {
+            algorithm = try Digest(parsing: expected).algorithm
+        } else if let requested = query.get("digest-algorithm") {
+            guard let known = DigestAlgorithm(rawValue: requested) else {
+                throw RegistryError(.badRequest, .digestInvalid, "unsupported digest algorithm '\(requested)'")
+            }
+            algorithm = known
+        } else {
+            algorithm = .sha256
+        }
+        let id = try await registry.store.beginUpload(algorithm: algorithm)
+        try await registry.metadata.createUpload(id: id, in: name)
+        if let expected = query.get("digest") {
+            // Monolithic upload: the body is the whole blob.
+            return try await finish(request, name, id, expected: expected, offset: nil)
+        }
+        return accepted(name, id, offset: 0)
+    }
+
+    func patch(_ request: Request, _ name: RepositoryName, _ id: String) async throws -> Response {
+        try await checkUpload(id, in: name)
+        var offset: UInt64?
+        if let contentRange = request.headers[.contentRange] {
+            guard let range = UploadRange.chunkStart(contentRange) else {
+                throw RegistryError(.badRequest, .blobUploadInvalid, "malformed Content-Range '\(contentRange)'")
+            }
+            offset = range.start
+        }
+        let end = try await receive(request, id, at: offset)
+        return accepted(name, id, offset: end)
+    }
+
+    func put(_ request: Request, _ name: RepositoryName, _ id: String) async throws -> Response {
+        try await checkUpload(id, in: name)
+        guard let expected = request.uri.queryParameters.get("digest") else {
+            throw RegistryError(.badRequest, .digestInvalid, "the digest query parameter is required to finish an upload")
+        }
+        var offset: UInt64?
+        if let contentRange = request.headers[.contentRange], let range = UploadRange.chunkStart(contentRange) {
+            offset = range.start
+        }
+        return try await finish(request, name, id, expected: String(expected), offset: offset)
+    }
+
+    func status(_ name: RepositoryName, _ id: String) async throws -> Response {
+        try await checkUpload(id, in: name)
+        let offset = try registry.store.uploadOffset(id)
+        return Response(status: .noContent, headers: uploadHeaders(name, id, offset: offset))
+    }
+
+    func cancel(_ name: RepositoryName, _ id: String) async throws -> Response {
+        try await checkUpload(id, in: name)
+        try await registry.store.cancelUpload(id)
+        try await registry.metadata.deleteUpload(id: id)
+        return Response(status: .noContent, headers: [.contentLength: "0"])
+    }
+
+    /// Streams the request body (possibly empty) into the upload, then commits it.
+    private func finish(_ request: Request, _ name: RepositoryName, _ id: String, expected: String, offset: UInt64?) async throws -> Response {
+        let digest = try Digest(parsing: expected)
+        _ = try await receive(request, id, at: offset)
+        let blob: BlobInfo
+        do {
+            blob = try await registry.store.commitUpload(id, expected: digest)
+        } catch BlobStoreError.digestMismatch(let expected, let actual) {
+            // The engine removed the upload; the session is gone for the client too.
+            try await registry.metadata.deleteUpload(id: id)
+            throw RegistryError(.badRequest, .digestInvalid, "content digest \(actual) does not match \(expected)")
+        }
+        try await registry.metadata.linkBlob(blob.digest, size: blob.size, in: name)
+        try await registry.metadata.deleteUpload(id: id)
+        return created(name, blob.digest)
+    }
+
+    /// Appends the request body at `offset` (or wherever the upload stands). A chunk that does
+    /// not start at the upload's offset is refused with 416 and the current Range.
+    private func receive(_ request: Request, _ id: String, at offset: UInt64?) async throws -> UInt64 {
+        let body = request.body
+        return try await registry.store.append(to: id, at: offset) { appender in
+            for try await buffer in body {
+                try buffer.withUnsafeReadableBytes { try appender.write($0) }
+            }
+        }
+    }
+
+    private func checkUpload(_ id: String, in name: RepositoryName) async throws {
+        guard try await registry.metadata.uploadRepository(id: id) == name else {
+            throw RegistryError(.notFound, .blobUploadUnknown, "blob upload unknown to registry", detail: id)
+        }
+    }
+
+    private func uploadHeaders(_ name: RepositoryName, _ id: String, offset: UInt64) -> HTTPFields {
+        [
+            .location: "/v2/\(name)/blobs/uploads/\(id)",
+            .range: UploadRange.header(offset: offset),
+            .dockerUploadUUID: id,
+            .contentLength: "0",
+        ]
+    }
+
+    private func accepted(_ name: RepositoryName, _ id: String, offset: UInt64) -> Response {
+        Response(status: .accepted, headers: uploadHeaders(name, id, offset: offset))
+    }
+
+    private func created(_ name: RepositoryName, _ digest: Digest) -> Response {
+        Response(status: .created, headers: [
+            .location: "/v2/\(name)/blobs/\(digest)",
+            .dockerContentDigest: digest.description,
+            .contentLength: "0",
+        ])
+    }
+}

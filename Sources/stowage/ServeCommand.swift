@@ -1,0 +1,51 @@
+import ArgumentParser
+import BlobStore
+import Foundation
+import Logging
+import Registry
+
+/// `stowage serve`: the registry on its embedded defaults (data in ./stowage-data, 127.0.0.1:5000),
+/// tuned by a YAML file, `STOWAGE_*` variables and flags, in that order.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the registry.",
+        discussion: "Settings (YAML key / environment variable):\n"
+            + ServeSetting.all.map { "  \($0.key) / \($0.environmentVariable): \($0.help)" }.joined(separator: "\n")
+    )
+
+    @Option(name: .customLong("config"), help: "YAML configuration file.")
+    var configFile: String?
+
+    @Option(name: .customLong("data-dir"), help: "Data directory (default ./stowage-data).")
+    var dataDirectory: String?
+
+    @Option(help: "Address to listen on, HOST:PORT (default 127.0.0.1:5000; port 0 picks a free one).")
+    var listen: String?
+
+    @Option(name: .customLong("max-blob-size"), help: "Largest blob accepted, in bytes (default 5000000000).")
+    var maxBlobSize: UInt64?
+
+    @Flag(name: .customLong("allow-foreign-layers"), help: "Accept manifests with non-distributable layers.")
+    var allowForeignLayers = false
+
+    func run() async throws {
+        _ = try SHA256Implementation.fromEnvironment()
+        var configuration = RegistryServer.Configuration()
+        if let configFile { try ServeSetting.applyFile(configFile, to: &configuration) }
+        try ServeSetting.applyEnvironment(ProcessInfo.processInfo.environment, to: &configuration)
+        if let dataDirectory { configuration.dataDirectory = dataDirectory }
+        if let listen { (configuration.host, configuration.port) = try ServeSetting.parseListen(listen) }
+        if let maxBlobSize { configuration.store.maxBlobSize = maxBlobSize }
+        if allowForeignLayers { configuration.registry.allowForeignLayers = true }
+
+        var logger = Logger(label: "stowage")
+        logger.logLevel = .info
+        let server = RegistryServer(configuration: configuration, logger: logger)
+        let dataDirectory = configuration.dataDirectory
+        try await server.run { host, port in
+            // One line on standard output once the socket is bound: scripts and tests wait for it.
+            FileHandle.standardOutput.write(Data("stowage: listening on http://\(host):\(port) (data in \(dataDirectory))\n".utf8))
+        }
+    }
+}

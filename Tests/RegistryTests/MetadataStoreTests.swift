@@ -1,0 +1,344 @@
+import BlobStore
+import Dispatch
+import Foundation
+@testable import Registry
+import Testing
+
+@Suite("Metadata store (SQLite)")
+struct MetadataStoreTests {
+    private let database = ScratchDatabase()
+
+    @Test func blobLinksArePerRepository() async throws {
+        let store = try database.open()
+        let alice = name("alice/app"), bob = name("bob/app")
+        let existedBefore = try await store.repositoryExists(alice)
+
+        try await store.linkBlob(digest(1), size: 10, in: alice)
+        try await store.linkBlob(digest(1), size: 10, in: alice)
+        let exists = try await store.repositoryExists(alice)
+        let linked = try await store.isBlobLinked(digest(1), in: alice)
+        let linkedElsewhere = try await store.isBlobLinked(digest(1), in: bob)
+        let otherExists = try await store.repositoryExists(bob)
+        let unlinked = try await store.unlinkBlob(digest(1), in: alice)
+        let unlinkedAgain = try await store.unlinkBlob(digest(1), in: alice)
+        let linkedAfter = try await store.isBlobLinked(digest(1), in: alice)
+
+        #expect(!existedBefore && exists && !otherExists)
+        #expect(linked && !linkedElsewhere)
+        #expect(unlinked && !unlinkedAgain && !linkedAfter)
+    }
+
+    @Test func repositoriesPageInLexicalOrder() async throws {
+        let store = try database.open()
+        for repository in ["c/x", "a/x", "b/y", "b/x"] {
+            try await store.linkBlob(digest(1), size: 1, in: name(repository))
+        }
+        let first = try await store.repositories(after: nil, limit: 2)
+        let second = try await store.repositories(after: name("b/x"), limit: 2)
+        let past = try await store.repositories(after: name("c/x"), limit: 2)
+        let empty = try await store.repositories(after: name("a"), limit: 0)
+
+        #expect(first == [name("a/x"), name("b/x")])
+        #expect(second == [name("b/y"), name("c/x")])
+        #expect(past.isEmpty && empty.isEmpty)
+    }
+
+    @Test func putManifestRecordsItsReferencesAndTags() async throws {
+        let store = try database.open()
+        let repository = name("alice/app")
+        let record = manifest(
+            10, subject: digest(99), artifactType: "application/vnd.example+json", annotations: ["org.example": "yes"],
+            blobs: [digest(2), digest(1), digest(2)], children: [digest(11), digest(12)]
+        )
+        try await store.putManifest(record, tags: ["v1", "latest"], in: repository)
+
+        let byDigest = try await store.manifest(record.digest, in: repository)
+        let byTag = try await store.manifest(tag: "v1", in: repository)
+        let unknownTag = try await store.manifest(tag: "v2", in: repository)
+        let elsewhere = try await store.manifest(record.digest, in: name("bob/app"))
+        let tags = try await store.tags(of: record.digest, in: repository)
+        let linked = try await store.isBlobLinked(record.digest, in: repository)
+        let referenced = try await store.referencedBlobs()
+
+        #expect(byDigest == record && byTag == record)
+        #expect(unknownTag == nil && elsewhere == nil)
+        #expect(tags == ["latest", "v1"])
+        #expect(linked)
+        #expect(referenced == [record.digest, digest(1), digest(2), digest(11), digest(12)])
+    }
+
+    @Test func putManifestIsIdempotentPerRepository() async throws {
+        let store = try database.open()
+        let alice = name("alice/app"), bob = name("bob/app")
+        let record = manifest(10, blobs: [digest(1)])
+        var changed = record
+        changed.mediaType = "application/vnd.docker.distribution.manifest.v2+json"
+        changed.blobs = [digest(2)]
+
+        try await store.putManifest(record, tags: ["v1"], in: alice)
+        try await store.putManifest(changed, tags: ["v1", "v2"], in: alice)
+        try await store.putManifest(changed, tags: [], in: bob)
+        let inAlice = try await store.manifest(record.digest, in: alice)
+        let inBob = try await store.manifest(record.digest, in: bob)
+        let aliceTags = try await store.tags(in: alice, after: nil, limit: 10)
+        let bobTags = try await store.tags(in: bob, after: nil, limit: 10)
+
+        #expect(inAlice == record && inBob == changed)
+        #expect(aliceTags == ["v1", "v2"] && bobTags.isEmpty)
+    }
+
+    @Test func puttingATagMovesIt() async throws {
+        let store = try database.open()
+        let repository = name("alice/app")
+        let first = manifest(1), second = manifest(2)
+        try await store.putManifest(first, tags: ["latest", "v1"], in: repository)
+        try await store.putManifest(second, tags: ["latest"], in: repository)
+        let latest = try await store.manifest(tag: "latest", in: repository)
+        let firstTags = try await store.tags(of: first.digest, in: repository)
+        let secondTags = try await store.tags(of: second.digest, in: repository)
+
+        #expect(latest == second)
+        #expect(firstTags == ["v1"] && secondTags == ["latest"])
+    }
+
+    @Test func deletingAManifestRemovesItsTagsReferencesAndLink() async throws {
+        let store = try database.open()
+        let repository = name("alice/app")
+        let doomed = manifest(1, blobs: [digest(50)]), kept = manifest(2)
+        try await store.putManifest(doomed, tags: ["v1", "v2"], in: repository)
+        try await store.putManifest(kept, tags: ["v3"], in: repository)
+
+        let deleted = try await store.deleteManifest(doomed.digest, in: repository)
+        let deletedAgain = try await store.deleteManifest(doomed.digest, in: repository)
+        let byDigest = try await store.manifest(doomed.digest, in: repository)
+        let byTag = try await store.manifest(tag: "v1", in: repository)
+        let tags = try await store.tags(in: repository, after: nil, limit: 10)
+        let linked = try await store.isBlobLinked(doomed.digest, in: repository)
+        let referenced = try await store.referencedBlobs()
+
+        #expect(deleted && !deletedAgain)
+        #expect(byDigest == nil && byTag == nil)
+        #expect(tags == ["v3"])
+        #expect(!linked)
+        #expect(referenced == [kept.digest])
+    }
+
+    @Test func deletingATagKeepsTheManifest() async throws {
+        let store = try database.open()
+        let repository = name("alice/app")
+        let record = manifest(1)
+        try await store.putManifest(record, tags: ["v1", "v2"], in: repository)
+
+        let deleted = try await store.deleteTag("v1", in: repository)
+        let deletedAgain = try await store.deleteTag("v1", in: repository)
+        let deletedElsewhere = try await store.deleteTag("v2", in: name("bob/app"))
+        let tags = try await store.tags(of: record.digest, in: repository)
+        let kept = try await store.manifest(record.digest, in: repository)
+
+        #expect(deleted && !deletedAgain && !deletedElsewhere)
+        #expect(tags == ["v2"])
+        #expect(kept == record)
+    }
+
+    @Test func tagsPageInLexicalOrder() async throws {
+        let store = try database.open()
+        let repository = name("alice/app")
+        try await store.putManifest(manifest(1), tags: ["b", "a", "C", "a1", "c"], in: repository)
+
+        var pages: [[String]] = []
+        for after in [nil, "a", "b", "c"] {
+            pages.append(try await store.tags(in: repository, after: after, limit: 2))
+        }
+        let elsewhere = try await store.tags(in: name("bob/app"), after: nil, limit: 2)
+
+        #expect(pages == [["C", "a"], ["a1", "b"], ["c"], []])
+        #expect(elsewhere.isEmpty)
+    }
+
+    @Test func referrersAreFilteredBySubjectRepositoryAndArtifactType() async throws {
+        let store = try database.open()
+        let repository = name("alice/app")
+        let subject = digest(1)
+        let sbom = manifest(
+            2, subject: subject, artifactType: "application/spdx+json", annotations: ["created": "now"], created: 1
+        )
+        let signature = manifest(3, subject: subject, artifactType: "application/vnd.dev.sigstore", created: 2)
+        try await store.putManifest(signature, tags: [], in: repository)
+        try await store.putManifest(sbom, tags: [], in: repository)
+        try await store.putManifest(manifest(4, subject: digest(5), artifactType: "application/spdx+json"), tags: [], in: repository)
+        try await store.putManifest(manifest(6, subject: subject), tags: [], in: name("bob/app"))
+
+        let all = try await store.referrers(of: subject, in: repository, artifactType: nil)
+        let sboms = try await store.referrers(of: subject, in: repository, artifactType: "application/spdx+json")
+        let none = try await store.referrers(of: subject, in: repository, artifactType: "text/plain")
+        let unknown = try await store.referrers(of: digest(7), in: repository, artifactType: nil)
+
+        #expect(all == [sbom, signature])
+        #expect(sboms == [sbom])
+        #expect(none.isEmpty && unknown.isEmpty)
+    }
+
+    @Test func uploadSessions() async throws {
+        let store = try database.open()
+        try await store.createUpload(id: "u1", in: name("alice/app"))
+        try await store.createUpload(id: "u2", in: name("bob/app"))
+        let duplicate = await outcome { try await store.createUpload(id: "u1", in: name("carol/app")) }
+        let repository = try await store.uploadRepository(id: "u1")
+        let unknown = try await store.uploadRepository(id: "u3")
+        let listed = try await store.uploads().map { "\($0.id) \($0.repository)" }
+        let repositoryExists = try await store.repositoryExists(name("alice/app"))
+
+        let deleted = try await store.deleteUpload(id: "u1")
+        let deletedAgain = try await store.deleteUpload(id: "u1")
+        let afterDelete = try await store.uploadRepository(id: "u1")
+        let remaining = try await store.uploads().map(\.id)
+
+        #expect(isConstraint(duplicate))
+        #expect(repository == name("alice/app") && unknown == nil)
+        #expect(listed == ["u1 alice/app", "u2 bob/app"])
+        // An upload in flight does not make a repository appear in the catalog.
+        #expect(!repositoryExists)
+        #expect(deleted && !deletedAgain && afterDelete == nil)
+        #expect(remaining == ["u2"])
+    }
+
+    @Test func reopeningKeepsDataAndMigratesOnce() async throws {
+        let record = manifest(1, blobs: [digest(2)])
+        do {
+            let store = try database.open()
+            try await store.putManifest(record, tags: ["v1"], in: name("alice/app"))
+        }
+        let versionAfterCreate = try database.userVersion()
+        // A second run of migration 1 would fail on CREATE TABLE, so opening again proves it was skipped.
+        let store = try database.open()
+        let versionAfterReopen = try database.userVersion()
+        let found = try await store.manifest(tag: "v1", in: name("alice/app"))
+
+        #expect(versionAfterCreate == SQLiteMigrations.latestVersion && versionAfterReopen == versionAfterCreate)
+        #expect(found == record)
+    }
+
+    @Test func refusesASchemaFromTheFuture() throws {
+        _ = try database.open()
+        try SQLiteConnection(path: database.path, readOnly: false).execute("PRAGMA user_version = 99")
+        #expect(throws: MetadataError.schemaTooNew(version: 99, supported: SQLiteMigrations.latestVersion)) {
+            try database.open()
+        }
+    }
+
+    @Test func concurrentPutsAllLand() async throws {
+        let store = try database.open()
+        let repository = name("alice/app")
+        try await withThrowingTaskGroup { group in
+            for index in 0..<100 {
+                group.addTask { try await store.putManifest(manifest(index), tags: ["t\(index)"], in: repository) }
+            }
+            try await group.waitForAll()
+        }
+        var tagged: [Digest?] = []
+        for index in 0..<100 {
+            tagged.append(try await store.manifest(tag: "t\(index)", in: repository)?.digest)
+        }
+        #expect(tagged == (0..<100).map(digest))
+    }
+
+    /// Holds the writer busy so that 102 writes queue up, then checks they commit as one
+    /// transaction in which the two that violate a constraint fail alone.
+    @Test func groupCommitBatchesWritesAndFailsOnlyTheBadOnes() async throws {
+        let store = try database.open()
+        let repository = name("alice/app")
+        try await store.createUpload(id: "taken", in: repository)
+        let commitsBefore = store.writer.commitCount
+
+        let (entered, enteredContinuation) = AsyncStream<Void>.makeStream()
+        let gate = DispatchSemaphore(value: 0)
+        async let held: Void = store.writer.write { _ in
+            enteredContinuation.yield()
+            gate.wait()
+        }
+        for await _ in entered { break }
+
+        let badTag = manifest(1000)
+        async let outcomes = withTaskGroup(of: (String, MetadataError?).self) { group in
+            for index in 0..<100 {
+                group.addTask {
+                    await ("put \(index)", outcome { try await store.putManifest(manifest(index), tags: ["t\(index)"], in: repository) })
+                }
+            }
+            group.addTask {
+                await ("bad tag", outcome { try await store.putManifest(badTag, tags: ["ok", "not a tag!"], in: repository) })
+            }
+            group.addTask {
+                await ("duplicate upload", outcome { try await store.createUpload(id: "taken", in: repository) })
+            }
+            return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        while store.writer.pendingCount < 102 {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        gate.signal()
+        try await held
+        let failures = await outcomes.compactMapValues { $0 }
+        let badManifest = try await store.manifest(badTag.digest, in: repository)
+        let badTagTarget = try await store.manifest(tag: "ok", in: repository)
+        let tags = try await store.tags(in: repository, after: nil, limit: 1000)
+
+        #expect(store.writer.commitCount == commitsBefore + 2)
+        #expect(failures.keys.sorted() == ["bad tag", "duplicate upload"])
+        #expect(failures.values.allSatisfy(isConstraint))
+        #expect(badManifest == nil && badTagTarget == nil)
+        #expect(tags.count == 100)
+    }
+}
+
+private func outcome(_ body: () async throws -> Void) async -> MetadataError? {
+    do {
+        try await body()
+        return nil
+    } catch {
+        return error as? MetadataError ?? .database(code: -1, message: "unexpected \(error)")
+    }
+}
+
+private func isConstraint(_ error: MetadataError?) -> Bool {
+    if case .constraint = error { true } else { false }
+}
+
+private func name(_ text: String) -> RepositoryName {
+    try! RepositoryName(parsing: text)
+}
+
+private func digest(_ number: Int) -> Digest {
+    try! Digest(parsing: "sha256:" + String(format: "%064x", number))
+}
+
+private func manifest(
+    _ number: Int, subject: Digest? = nil, artifactType: String? = nil, annotations: [String: String]? = nil,
+    blobs: [Digest] = [], children: [Digest] = [], created: Int64 = 1_700_000_000
+) -> ManifestRecord {
+    ManifestRecord(
+        digest: digest(number), mediaType: "application/vnd.oci.image.manifest.v1+json", size: UInt64(500 + number),
+        artifactType: artifactType, subject: subject, annotations: annotations, blobs: blobs, children: children,
+        created: created
+    )
+}
+
+/// A database file in a fresh temporary directory, removed with it when the test ends.
+private final class ScratchDatabase: Sendable {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-metadata-\(UUID().uuidString)").path
+    var path: String { directory + "/metadata.db" }
+
+    init() {
+        try! FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+    func open() throws -> SQLiteMetadataStore {
+        try SQLiteMetadataStore(path: path)
+    }
+
+    func userVersion() throws -> Int {
+        try SQLiteConnection(path: path, readOnly: true).firstRow("PRAGMA user_version") { Int($0.integer(at: 0)) } ?? 0
+    }
+}

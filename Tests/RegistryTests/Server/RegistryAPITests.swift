@@ -1,0 +1,172 @@
+import BlobStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Registry
+import Testing
+
+@Suite("OCI distribution API over HTTP")
+struct RegistryAPITests {
+    static func random(_ count: Int, seed: UInt8 = 1) -> [UInt8] {
+        (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(seed) &* 7 &+ ($0 >> 8)) }
+    }
+
+    @Test func baseEndpointAnswersWithTheAPIVersion() async throws {
+        try await RegistryHarness.run { registry in
+            let response = try await registry.request(.get, "/v2/")
+            #expect(response.status == .ok)
+            #expect(response.header("Docker-Distribution-API-Version") == "registry/2.0")
+        }
+    }
+
+    @Test func monolithicPushThenGetHeadAndRanges() async throws {
+        try await RegistryHarness.run { registry in
+            let blob = Self.random(3 << 20)
+            let digest = try await registry.pushBlob(blob, to: "alice/app")
+            let get = try await registry.request(.get, "/v2/alice/app/blobs/\(digest)")
+            #expect(get.status == .ok)
+            #expect(get.bytes == blob)
+            #expect(get.header("Docker-Content-Digest") == digest.description)
+            let head = try await registry.request(.head, "/v2/alice/app/blobs/\(digest)")
+            #expect(head.status == .ok)
+            #expect(head.header("Content-Length") == String(blob.count))
+            #expect(head.body.readableBytes == 0)
+
+            let partial = try await registry.request(.get, "/v2/alice/app/blobs/\(digest)", headers: [.range: "bytes=1048570-1048579"])
+            #expect(partial.status == .partialContent)
+            #expect(partial.bytes == Array(blob[1_048_570...1_048_579]))
+            #expect(partial.header("Content-Range") == "bytes 1048570-1048579/\(blob.count)")
+            let suffix = try await registry.request(.get, "/v2/alice/app/blobs/\(digest)", headers: [.range: "bytes=-5"])
+            #expect(suffix.bytes == Array(blob.suffix(5)))
+            let unsatisfiable = try await registry.request(.get, "/v2/alice/app/blobs/\(digest)", headers: [.range: "bytes=\(blob.count)-"])
+            #expect(unsatisfiable.status == .rangeNotSatisfiable)
+            #expect(unsatisfiable.header("Content-Range") == "bytes */\(blob.count)")
+        }
+    }
+
+    @Test func aBlobIsVisibleOnlyWhereItWasPushedOrMounted() async throws {
+        try await RegistryHarness.run { registry in
+            let digest = try await registry.pushBlob(Self.random(1000), to: "alice/private")
+            let elsewhere = try await registry.request(.get, "/v2/bob/app/blobs/\(digest)")
+            #expect(elsewhere.status == .notFound)
+            #expect(elsewhere.errorCode == "BLOB_UNKNOWN")
+            // Mounting from a repository that does not hold it falls back to a new upload.
+            let fallback = try await registry.request(.post, "/v2/bob/app/blobs/uploads/?mount=\(digest)&from=carol/none")
+            #expect(fallback.status == .accepted)
+            let mounted = try await registry.request(.post, "/v2/bob/app/blobs/uploads/?mount=\(digest)&from=alice/private")
+            #expect(mounted.status == .created)
+            #expect(mounted.header("Location") == "/v2/bob/app/blobs/\(digest)")
+            #expect(try await registry.request(.head, "/v2/bob/app/blobs/\(digest)").status == .ok)
+        }
+    }
+
+    @Test func chunkedUploadInOrderWithStatusAndOutOfOrderRefusal() async throws {
+        try await RegistryHarness.run { registry in
+            let blob = Self.random(250_000, seed: 3)
+            let start = try await registry.request(.post, "/v2/alice/app/blobs/uploads/")
+            #expect(start.status == .accepted)
+            let location = try #require(start.header("Location"))
+            #expect(start.header("Docker-Upload-UUID") != nil)
+            #expect(start.header("Range") == "0-0")
+
+            let first = try await registry.request(.patch, location, headers: [.contentRange: "0-99999"], body: Array(blob[..<100_000]))
+            #expect(first.status == .accepted)
+            #expect(first.header("Range") == "0-99999")
+            let outOfOrder = try await registry.request(.patch, location, headers: [.contentRange: "50000-60000"], body: Array(blob[50_000...60_000]))
+            #expect(outOfOrder.status == .rangeNotSatisfiable)
+            #expect(outOfOrder.header("Range") == "0-99999")
+            let status = try await registry.request(.get, location)
+            #expect(status.status == .noContent)
+            #expect(status.header("Range") == "0-99999")
+            // A chunk without Content-Range goes where the upload stands (Docker's streamed PATCH).
+            let second = try await registry.request(.patch, location, body: Array(blob[100_000..<200_000]))
+            #expect(second.header("Range") == "0-199999")
+
+            let wrong = Digest.of(Array("nope".utf8))
+            let digest = Digest.of(blob)
+            let finish = try await registry.request(.put, "\(location)?digest=\(digest)", body: Array(blob[200_000...]))
+            #expect(finish.status == .created)
+            #expect(finish.header("Docker-Content-Digest") == digest.description)
+            #expect(try await registry.request(.get, "/v2/alice/app/blobs/\(digest)").bytes == blob)
+            // The session is gone once finished.
+            #expect(try await registry.request(.get, location).errorCode == "BLOB_UPLOAD_UNKNOWN")
+
+            let again = try #require(try await registry.request(.post, "/v2/alice/app/blobs/uploads/").header("Location"))
+            let mismatch = try await registry.request(.put, "\(again)?digest=\(wrong)", body: [1, 2, 3])
+            #expect(mismatch.status == .badRequest)
+            #expect(mismatch.errorCode == "DIGEST_INVALID")
+        }
+    }
+
+    @Test func cancelledUploadIsUnknownAfterwards() async throws {
+        try await RegistryHarness.run { registry in
+            let location = try #require(try await registry.request(.post, "/v2/alice/app/blobs/uploads/").header("Location"))
+            #expect(try await registry.request(.delete, location).status == .noContent)
+            let status = try await registry.request(.get, location)
+            #expect(status.status == .notFound)
+            #expect(status.errorCode == "BLOB_UPLOAD_UNKNOWN")
+            // An upload id used under another repository is unknown there.
+            let other = try #require(try await registry.request(.post, "/v2/alice/app/blobs/uploads/").header("Location"))
+            let foreign = other.replacingOccurrences(of: "/alice/app/", with: "/bob/app/")
+            #expect(try await registry.request(.get, foreign).errorCode == "BLOB_UPLOAD_UNKNOWN")
+        }
+    }
+
+    @Test func sha512BlobsWork() async throws {
+        try await RegistryHarness.run { registry in
+            let blob = Self.random(5000, seed: 9)
+            let digest = Digest.of(blob, algorithm: .sha512)
+            let response = try await registry.request(.post, "/v2/alice/app/blobs/uploads/?digest=\(digest)", body: blob)
+            #expect(response.status == .created)
+            #expect(try await registry.request(.get, "/v2/alice/app/blobs/\(digest)").bytes == blob)
+            let chunked = try #require(try await registry.request(.post, "/v2/alice/app/blobs/uploads/?digest-algorithm=sha512").header("Location"))
+            let other = Self.random(7000, seed: 4)
+            let finish = try await registry.request(.put, "\(chunked)?digest=\(Digest.of(other, algorithm: .sha512))", body: other)
+            #expect(finish.status == .created)
+        }
+    }
+
+    @Test(arguments: ["Alice/app", "alice/../bob", "alice//app", "alice/app-"])
+    func invalidNamesAreRefused(name: String) async throws {
+        try await RegistryHarness.run { registry in
+            let response = try await registry.request(.get, "/v2/\(name)/tags/list")
+            #expect(response.status == .badRequest)
+            #expect(response.errorCode == "NAME_INVALID")
+        }
+    }
+
+    @Test func invalidDigestIsRefused() async throws {
+        try await RegistryHarness.run { registry in
+            let response = try await registry.request(.get, "/v2/alice/app/blobs/sha256:ABC")
+            #expect(response.status == .badRequest)
+            #expect(response.errorCode == "DIGEST_INVALID")
+        }
+    }
+
+    @Test func blobLargerThanTheLimitIsRefusedWhileStreaming() async throws {
+        try await RegistryHarness.run(configure: { $0.store.maxBlobSize = 1000 }) { registry in
+            let blob = Self.random(2000)
+            let response = try await registry.request(.post, "/v2/alice/app/blobs/uploads/?digest=\(Digest.of(blob))", body: blob)
+            #expect(response.status == .contentTooLarge)
+            #expect(response.errorCode == "SIZE_INVALID")
+            #expect(try await registry.request(.head, "/v2/alice/app/blobs/\(Digest.of(blob))").status == .notFound)
+        }
+    }
+
+    @Test func expectContinueIsAnsweredBeforeTheBody() async throws {
+        try await RegistryHarness.run { registry in
+            let location = try #require(try await registry.request(.post, "/v2/alice/app/blobs/uploads/").header("Location"))
+            let port = try #require(registry.client.port)
+            let socket = try RawSocket(port: port)
+            try socket.send("PATCH \(location) HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+            // The interim answer must come before the body is sent, not after a client timeout.
+            let interim = try socket.receive(timeoutMilliseconds: 500)
+            #expect(interim.hasPrefix("HTTP/1.1 100 Continue"))
+            try socket.send("hello")
+            let final = try socket.receive(timeoutMilliseconds: 2000)
+            #expect(final.contains("202 Accepted"))
+            #expect(final.contains("Range: 0-4"))
+        }
+    }
+}
