@@ -19,17 +19,20 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Hardware SHA-256 block functions; each carries its own target attribute, so no global flags.
         .target(name: "CSHA256"),
+        // System calls Swift's Glibc module does not expose.
+        .target(name: "CStowageSystem"),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(
             name: "BlobStore",
-            dependencies: ["CSHA256", "CZstd", "CXXHash", "CZlib"]
+            dependencies: ["CSHA256", "CStowageSystem", "CZstd", "CXXHash", "CZlib"]
         ),
         .target(
             name: "Registry",
@@ -40,6 +43,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(
@@ -91,6 +95,7 @@ if Context.environment["STOWAGE_BENCHMARKS"] != nil {
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         )
     )
+    package.targets.append(.executableTarget(name: "EngineBench", dependencies: ["BlobStore"], path: "Benchmarks/EngineBench"))
 }
 
 // The registry benchmark harness talks HTTP through async-http-client (and so SwiftNIO SSL and

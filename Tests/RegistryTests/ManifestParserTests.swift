@@ -394,54 +394,57 @@ struct ManifestParserTests {
     }
 }
 
-@Suite("Manifest Accept negotiation")
-struct ManifestAcceptTests {
-    static let oci = "application/vnd.oci.image.manifest.v1+json"
-    static let docker = "application/vnd.docker.distribution.manifest.v2+json"
+extension ManifestParserTests {
+    // Nested so that `--filter ManifestParserTests` runs it with the parser tests.
+    @Suite("Manifest Accept negotiation")
+    struct AcceptNegotiation {
+        static let oci = "application/vnd.oci.image.manifest.v1+json"
+        static let docker = "application/vnd.docker.distribution.manifest.v2+json"
 
-    @Test func supportedTypes() {
-        #expect(ManifestMediaTypes.supported.count == 4)
-        #expect(ManifestMediaTypes.supported.contains("application/vnd.docker.distribution.manifest.list.v2+json"))
-    }
+        @Test func supportedTypes() {
+            #expect(ManifestMediaTypes.supported.count == 4)
+            #expect(ManifestMediaTypes.supported.contains("application/vnd.docker.distribution.manifest.list.v2+json"))
+        }
 
-    @Test func absentOrEmptyHeaderAcceptsEverything() {
-        #expect(ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: []))
-        #expect(ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: [""]))
-    }
+        @Test func absentOrEmptyHeaderAcceptsEverything() {
+            #expect(ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: []))
+            #expect(ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: [""]))
+        }
 
-    @Test func exactTypesAcrossSeveralHeaders() {
-        // Docker sends one Accept header per type.
-        let headers = [Self.docker, "application/vnd.docker.distribution.manifest.list.v2+json"]
-        #expect(ManifestMediaTypes.acceptable(Self.docker, acceptHeaders: headers))
-        #expect(!ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: headers))
-        #expect(ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: headers + [Self.oci]))
-    }
+        @Test func exactTypesAcrossSeveralHeaders() {
+            // Docker sends one Accept header per type.
+            let headers = [Self.docker, "application/vnd.docker.distribution.manifest.list.v2+json"]
+            #expect(ManifestMediaTypes.acceptable(Self.docker, acceptHeaders: headers))
+            #expect(!ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: headers))
+            #expect(ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: headers + [Self.oci]))
+        }
 
-    @Test func commaSeparatedValuesAndCase() {
-        let header = "application/vnd.docker.distribution.manifest.v2+json, Application/VND.OCI.image.manifest.v1+json"
-        #expect(ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: [header]))
-        #expect(!ManifestMediaTypes.acceptable("application/vnd.oci.image.index.v1+json", acceptHeaders: [header]))
-    }
+        @Test func commaSeparatedValuesAndCase() {
+            let header = "application/vnd.docker.distribution.manifest.v2+json, Application/VND.OCI.image.manifest.v1+json"
+            #expect(ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: [header]))
+            #expect(!ManifestMediaTypes.acceptable("application/vnd.oci.image.index.v1+json", acceptHeaders: [header]))
+        }
 
-    @Test func qualityZeroRefuses() {
-        #expect(!ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["\(Self.oci);q=0"]))
-        #expect(!ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["\(Self.oci) ; q=0.000"]))
-        #expect(ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["\(Self.oci);q=0.1"]))
-        #expect(ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["\(Self.oci); q=.5; ext=1"]))
-    }
+        @Test func qualityZeroRefuses() {
+            #expect(!ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["\(Self.oci);q=0"]))
+            #expect(!ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["\(Self.oci) ; q=0.000"]))
+            #expect(ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["\(Self.oci);q=0.1"]))
+            #expect(ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["\(Self.oci); q=.5; ext=1"]))
+        }
 
-    @Test func wildcards() {
-        #expect(ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["*/*"]))
-        #expect(ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["text/html, application/*;q=0.8"]))
-        #expect(!ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["text/*"]))
-        #expect(!ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["application/*;q=0"]))
-    }
+        @Test func wildcards() {
+            #expect(ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["*/*"]))
+            #expect(ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["text/html, application/*;q=0.8"]))
+            #expect(!ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["text/*"]))
+            #expect(!ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["application/*;q=0"]))
+        }
 
-    @Test func mostSpecificRangeDecides() {
-        #expect(!ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["*/*", "\(Self.oci);q=0"]))
-        #expect(ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["*/*;q=0", "\(Self.oci)"]))
-        #expect(!ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["*/*;q=1, application/*;q=0"]))
-        #expect(ManifestMediaTypes.acceptable(Self.docker, acceptHeaders: ["\(Self.oci);q=0, */*"]))
+        @Test func mostSpecificRangeDecides() {
+            #expect(!ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["*/*", "\(Self.oci);q=0"]))
+            #expect(ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["*/*;q=0", "\(Self.oci)"]))
+            #expect(!ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["*/*;q=1, application/*;q=0"]))
+            #expect(ManifestMediaTypes.acceptable(Self.docker, acceptHeaders: ["\(Self.oci);q=0, */*"]))
+        }
     }
 }
 

@@ -37,10 +37,12 @@ struct BlobRoutes {
             return Response(status: status, headers: headers)
         }
         let store = registry.store
+        let metrics = registry.metrics
         let bytes = range
         let body = ResponseBody(contentLength: Int(range.count)) { writer in
             try await store.read(digest, range: bytes) { chunk in
                 try await writer.write(ByteBuffer(bytes: chunk))
+                metrics.bytesSent(chunk.count)
             }
             try await writer.finish(nil)
         }

@@ -106,8 +106,12 @@ struct ManifestRoutes {
                 "manifest references the non-distributable (foreign) layer \(foreign.digest) (\(foreign.mediaType)); this registry does not accept foreign layers",
                 detail: foreign.digest.description)
         }
-        for blob in manifest.blobs where try await !registry.metadata.isBlobLinked(blob, in: name) {
-            throw RegistryError(.badRequest, .manifestBlobUnknown, "manifest references a blob unknown to this repository", detail: blob.description)
+        // Foreign layers, when allowed, live elsewhere (their `urls`): they are never pushed here.
+        let foreign = Set(manifest.foreignLayers.map(\.digest))
+        for blob in manifest.blobs where !foreign.contains(blob) {
+            guard try await registry.metadata.isBlobLinked(blob, in: name) else {
+                throw RegistryError(.badRequest, .manifestBlobUnknown, "manifest references a blob unknown to this repository", detail: blob.description)
+            }
         }
         for child in manifest.children where try await registry.metadata.manifest(child, in: name) == nil {
             throw RegistryError(.badRequest, .manifestUnknown, "index references a manifest unknown to this repository", detail: child.description)

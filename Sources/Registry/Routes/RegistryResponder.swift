@@ -11,8 +11,10 @@ public struct RegistryResponder: HTTPResponder {
     let uploads: UploadRoutes
     let manifests: ManifestRoutes
     let listings: ListingRoutes
+    let metrics: RegistryMetrics
 
     public init(registry: RegistryService) {
+        metrics = registry.metrics
         blobs = BlobRoutes(registry: registry)
         uploads = UploadRoutes(registry: registry)
         manifests = ManifestRoutes(registry: registry)
@@ -20,6 +22,7 @@ public struct RegistryResponder: HTTPResponder {
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
+        let start = ContinuousClock.now
         var response: Response
         do {
             response = try await route(request, context: context)
@@ -31,11 +34,33 @@ public struct RegistryResponder: HTTPResponder {
             response = registryError.response(includeBody: request.method != .head)
         }
         response.headers[.dockerDistributionAPIVersion] = "registry/2.0"
+        metrics.request(
+            route: Self.routeLabel(request.uri.path), method: request.method.rawValue, status: response.status.code,
+            latency: ContinuousClock.now - start)
         return response
+    }
+
+    /// A bounded label for metrics: the kind of endpoint, never the repository name.
+    static func routeLabel(_ path: String) -> String {
+        switch (try? RegistryPath.parse(path)) ?? nil {
+        case .base: "base"
+        case .catalog: "catalog"
+        case .tags: "tags"
+        case .manifest: "manifest"
+        case .blob: "blob"
+        case .uploads, .upload: "upload"
+        case .referrers: "referrers"
+        case nil: path == "/health" || path == "/metrics" ? String(path.dropFirst()) : "other"
+        }
     }
 
     private func route(_ request: Request, context: Context) async throws -> Response {
         let method = request.method
+        if request.uri.path == "/metrics" {
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+        }
         if request.uri.path == "/health" {
             return Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
         }

@@ -99,9 +99,11 @@ struct UploadRoutes {
     /// not start at the upload's offset is refused with 416 and the current Range.
     private func receive(_ request: Request, _ id: String, at offset: UInt64?) async throws -> UInt64 {
         let body = request.body
+        let metrics = registry.metrics
         return try await registry.store.append(to: id, at: offset) { appender in
             for try await buffer in body {
                 try buffer.withUnsafeReadableBytes { try appender.write($0) }
+                metrics.bytesReceived(buffer.readableBytes)
             }
         }
     }

@@ -5,6 +5,7 @@ public final class RegistryService: Sendable {
     public let store: BlobStore
     public let metadata: any MetadataStore
     public let options: RegistryOptions
+    public let metrics = RegistryMetrics()
 
     public init(store: BlobStore, metadata: any MetadataStore, options: RegistryOptions = .init()) {
         self.store = store

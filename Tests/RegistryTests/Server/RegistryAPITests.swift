@@ -170,3 +170,24 @@ struct RegistryAPITests {
         }
     }
 }
+
+@Suite("Health and metrics")
+struct ObservabilityTests {
+    @Test func healthAndPrometheusMetrics() async throws {
+        try await RegistryHarness.run { registry in
+            #expect(try await registry.request(.get, "/health").text == "ok\n")
+            let blob: [UInt8] = Array(repeating: 3, count: 1234)
+            let digest = try await registry.pushBlob(blob, to: "alice/app")
+            _ = try await registry.request(.get, "/v2/alice/app/blobs/\(digest)")
+            _ = try await registry.request(.get, "/v2/alice/app/blobs/\(Digest.of([1]))")
+            let metrics = try await registry.request(.get, "/metrics").text
+            #expect(metrics.contains(#"stowage_http_requests_total{route="blob",method="GET",status="200"} 1"#))
+            #expect(metrics.contains(#"stowage_http_requests_total{route="blob",method="GET",status="404"} 1"#))
+            #expect(metrics.contains(#"stowage_http_requests_total{route="upload",method="POST",status="201"} 1"#))
+            #expect(metrics.contains("stowage_blob_bytes_received_total 1234"))
+            #expect(metrics.contains("stowage_blob_bytes_sent_total 1234"))
+            #expect(metrics.contains("stowage_http_request_duration_seconds_bucket"))
+            #expect(!metrics.contains("alice"), "repository names stay out of metric labels")
+        }
+    }
+}

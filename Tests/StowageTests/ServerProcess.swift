@@ -1,0 +1,142 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `stowage serve` on port 0 of 127.0.0.1 with a data directory of its own, started from the built
+/// binary (`swift build --build-tests` puts it beside the test bundle) and stopped with SIGTERM.
+final class ServerProcess: @unchecked Sendable {
+    // @unchecked: `output` is only touched under `lock`, by the pipe's reader and the test.
+    private let process = Process()
+    private let lock = NSLock()
+    private var output = Data()
+    private let errorURL: URL
+    let directory: URL
+    private(set) var port = 0
+    /// `127.0.0.1:PORT`, as clients name the registry.
+    var host: String { "127.0.0.1:\(port)" }
+
+    static let executable: URL = {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("stowage").path), directory.path != "/" {
+            directory.deleteLastPathComponent()
+        }
+        return directory.appendingPathComponent("stowage")
+    }()
+
+    /// Starts the server and waits for its "listening on" line.
+    static func start() async throws -> ServerProcess {
+        let server = try ServerProcess()
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if let port = server.listeningPort() {
+                server.port = port
+                return server
+            }
+            if !server.process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let error = server.standardError
+        if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) }
+        server.process.waitUntilExit()
+        try? FileManager.default.removeItem(at: server.directory)
+        throw ExternalTool.Failure(description: "stowage serve did not report its port; stdout: \(server.lines); stderr: \(error)")
+    }
+
+    private init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        errorURL = directory.appendingPathComponent("server.stderr")
+        FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        guard FileManager.default.isExecutableFile(atPath: Self.executable.path) else {
+            throw ExternalTool.Failure(description: "no built stowage binary beside the tests (\(Self.executable.path)); run `swift build --build-tests`")
+        }
+        process.executableURL = Self.executable
+        process.arguments = ["serve", "--data-dir", directory.appendingPathComponent("data").path, "--listen", "127.0.0.1:0"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = try FileHandle(forWritingTo: errorURL)
+        process.standardInput = FileHandle.nullDevice
+        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self else { return }
+            self.lock.lock()
+            self.output.append(data)
+            self.lock.unlock()
+        }
+        try process.run()
+    }
+
+    var lines: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+
+    var standardError: String { (try? String(contentsOf: errorURL, encoding: .utf8)) ?? "" }
+
+    private func listeningPort() -> Int? {
+        for line in lines where line.hasPrefix("stowage: listening on http://127.0.0.1:") {
+            let rest = line.dropFirst("stowage: listening on http://127.0.0.1:".count)
+            if let port = Int(rest.prefix(while: \.isNumber)), port > 0 { return port }
+        }
+        return nil
+    }
+
+    /// Sends SIGTERM and waits for the exit; returns the exit status (nil if it did not stop in
+    /// time or died of a signal, which the caller reports). Removes the data directory.
+    func stop() async -> Int32? {
+        defer {
+            (process.standardOutput as? Pipe)?.fileHandleForReading.readabilityHandler = nil
+            try? FileManager.default.removeItem(at: directory)
+        }
+        guard process.isRunning else { return process.terminationReason == .exit ? process.terminationStatus : nil }
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(15)
+        while process.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return nil
+        }
+        process.waitUntilExit()
+        return process.terminationReason == .exit ? process.terminationStatus : nil
+    }
+
+    struct Response {
+        let status: Int
+        let body: Data
+        let headers: [String: String]
+        func header(_ name: String) -> String? {
+            headers.first { $0.key.caseInsensitiveCompare(name) == .orderedSame }?.value
+        }
+    }
+
+    /// A plain HTTP request to the server, bypassing every client.
+    func request(_ method: String, _ path: String, accept: String? = nil) async throws -> Response {
+        var request = URLRequest(url: URL(string: "http://\(host)\(path)")!)
+        request.httpMethod = method
+        request.timeoutInterval = 20
+        if let accept { request.setValue(accept, forHTTPHeaderField: "Accept") }
+        let (body, response) = try await URLSession.shared.data(for: request)
+        let http = response as! HTTPURLResponse
+        var headers: [String: String] = [:]
+        for (key, value) in http.allHeaderFields { headers["\(key)"] = "\(value)" }
+        return Response(status: http.statusCode, body: body, headers: headers)
+    }
+}
+
+extension ServerProcess {
+    /// Runs `body` against a fresh server, then stops it with SIGTERM whatever happened, and
+    /// returns its exit status alongside (the caller expects 0).
+    static func with(_ body: (ServerProcess) async throws -> Void) async throws -> Int32? {
+        let server = try await start()
+        do {
+            try await body(server)
+        } catch {
+            _ = await server.stop()
+            throw error
+        }
+        return await server.stop()
+    }
+}
