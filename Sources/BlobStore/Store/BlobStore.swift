@@ -159,7 +159,9 @@ public final class BlobStore: Sendable {
 
     /// The payload as it will be stored: a zstd frame if that pays, else itself.
     private static func encode(_ payload: [UInt8], compress: Bool) throws -> (BlobCodec, [UInt8]) {
-        guard compress, let frame = try payload.withUnsafeBytes({ try StoredEncoding.encode($0) }).stored else {
+        // Below a kilobyte the frame header eats most of any gain, and a compression context
+        // costs more than the blob.
+        guard compress, payload.count >= 1024, let frame = try payload.withUnsafeBytes({ try StoredEncoding.encode($0) }).stored else {
             return (.verbatim, payload)
         }
         return (.zstd, frame)

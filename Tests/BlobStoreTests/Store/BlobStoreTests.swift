@@ -268,3 +268,34 @@ struct UploadTests {
         try await store.close()
     }
 }
+
+@Suite("Layer diff_id through the store")
+struct LayerDiffIDTests {
+    static func compress(_ bytes: [UInt8], with tool: String) throws -> [UInt8] {
+        let input = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-layer-\(UUID().uuidString)")
+        try Data(bytes).write(to: input)
+        defer { try? FileManager.default.removeItem(at: input) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [tool, "-c", input.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Array(output)
+    }
+
+    @Test(arguments: ["gzip", "zstd", "plain"])
+    func diffIDOfAStoredLayer(tool: String) async throws {
+        let directory = TemporaryDirectory()
+        let store = try await BlobStore.open(at: directory.path)
+        let tar = randomBytes(seed: 77, count: 3 << 20) + Array(repeating: 0, count: 1 << 20)
+        let stored = tool == "plain" ? tar : try Self.compress(tar, with: tool)
+        let digest = try await store.put(stored).digest
+        let (diffID, size) = try await store.uncompressedDigest(of: digest)
+        #expect(diffID == Digest.of(tar))
+        #expect(size == UInt64(tar.count))
+        try await store.close()
+    }
+}
