@@ -89,43 +89,73 @@ extension BlobStore {
     }
 
     /// Verifies the upload against `expected`, then makes it a blob: a small one is appended to
-    /// the shared pack, a large one becomes a pack of its own by rename. A mismatch removes the
-    /// upload; an existing blob is acknowledged without storing it again.
-    public func commitUpload(_ id: String, expected: Digest) async throws -> BlobInfo {
+    /// the shared pack, a large one becomes a pack of its own by rename. `finalChunk`, if given,
+    /// streams the last bytes first (not checkpointed: the commit follows at once). A mismatch
+    /// removes the upload; an existing blob is acknowledged without storing it again.
+    public func commitUpload(
+        _ id: String, expected: Digest, finalChunk: ((inout UploadAppender) async throws -> Void)? = nil
+    ) async throws -> BlobInfo {
         try checkOpen()
         let session = try session(id)
-        let progress = try session.claim { try resumeProgress(session) }
-        let actual: Digest
-        do {
-            actual = expected.algorithm == session.algorithm
-                ? progress.hasher.finalize()
-                : try rehash(progress, algorithm: expected.algorithm)
-        } catch {
-            session.release(progress, synced: progress.received)
-            throw error
-        }
-        guard actual == expected else {
-            try await discard(session)
-            throw BlobStoreError.digestMismatch(expected: expected, actual: actual)
-        }
-        if let existing = stat(actual) {
-            try await discard(session)
-            return existing
-        }
-        do {
-            let info: BlobInfo
-            if progress.received < options.soloThreshold {
-                let payload = try progress.spool.read(count: Int(progress.received), at: UploadSession.reservedHead)
-                info = try await putShared(digest: actual, payload: payload)
-            } else {
-                info = try await commitSolo(actual, progress)
+        var progress = try session.claim { try resumeProgress(session) }
+        if let finalChunk {
+            var appender = UploadAppender(progress: progress, limit: options.maxBlobSize)
+            do {
+                try await finalChunk(&appender)
+            } catch {
+                // Bytes past the last checkpoint are not vouched for: the next request rebuilds
+                // the upload from its state file.
+                session.abandon()
+                throw error
             }
+            progress = appender.progress
+        }
+        do {
+            let info = try await store(progress, algorithm: session.algorithm, expected: expected)
             try await discard(session)
             return info
+        } catch BlobStoreError.digestMismatch(let expected, let actual) {
+            try await discard(session)
+            throw BlobStoreError.digestMismatch(expected: expected, actual: actual)
         } catch {
             session.release(progress, synced: session.offset)
             throw error
         }
+    }
+
+    /// Stores a blob streamed by `body` in one go (a monolithic push): no upload session, no
+    /// state file, no checkpoint; only the commit's own sync. A crash before the commit leaves a
+    /// spool without state, which the next open removes.
+    public func put(
+        expected: Digest, streaming body: (inout UploadAppender) async throws -> Void
+    ) async throws -> BlobInfo {
+        try checkOpen()
+        let spoolPath = directory.spoolPath(Self.newUploadID())
+        let spool = try SystemFile.open(spoolPath, flags: O_RDWR | O_CREAT | O_EXCL)
+        defer { try? FileSystem.remove(spoolPath) }
+        try spool.truncate(to: UploadSession.reservedHead)
+        var appender = UploadAppender(
+            progress: UploadSession.Progress(
+                spool: spool, hasher: DigestHasher(algorithm: expected.algorithm),
+                blocks: BlockTableBuilder(blockShift: RecordHeader.defaultBlockShift), received: 0),
+            limit: options.maxBlobSize)
+        try await body(&appender)
+        return try await store(appender.progress, algorithm: expected.algorithm, expected: expected)
+    }
+
+    /// Verifies what `progress` holds against `expected` and makes it a blob. The caller owns
+    /// the session and the spool (a large blob's spool is renamed into `packs/`).
+    private func store(_ progress: UploadSession.Progress, algorithm: DigestAlgorithm, expected: Digest) async throws -> BlobInfo {
+        let actual = expected.algorithm == algorithm
+            ? progress.hasher.finalize()
+            : try rehash(progress, algorithm: expected.algorithm)
+        guard actual == expected else { throw BlobStoreError.digestMismatch(expected: expected, actual: actual) }
+        if let existing = stat(actual) { return existing }
+        if progress.received < options.soloThreshold {
+            let payload = try progress.spool.read(count: Int(progress.received), at: UploadSession.reservedHead)
+            return try await putShared(digest: actual, payload: payload)
+        }
+        return try await commitSolo(actual, progress)
     }
 
     /// The spool becomes `packs/pack-<ID>.pack`: table after the payload, headers into the

@@ -141,9 +141,7 @@ public final class BlobStore: Sendable {
         if let expected, expected != digest { throw BlobStoreError.digestMismatch(expected: expected, actual: digest) }
         if let existing = stat(digest) { return existing }
         if UInt64(bytes.count) >= options.soloThreshold {
-            let upload = try await beginUpload(algorithm: digest.algorithm)
-            try await append(to: upload, at: 0) { try $0.write(bytes) }
-            return try await commitUpload(upload, expected: digest)
+            return try await put(expected: digest) { try $0.write(bytes) }
         }
         return try await putShared(digest: digest, payload: bytes)
     }

@@ -31,12 +31,11 @@ struct UploadRoutes {
         } else {
             algorithm = .sha256
         }
+        if let expected = query.get("digest") {
+            return try await monolithic(request, name, expected: try Digest(parsing: expected))
+        }
         let id = try await registry.store.beginUpload(algorithm: algorithm)
         try await registry.metadata.createUpload(id: id, in: name)
-        if let expected = query.get("digest") {
-            // Monolithic upload: the body is the whole blob.
-            return try await finish(request, name, id, expected: expected, offset: nil)
-        }
         return accepted(name, id, offset: 0)
     }
 
@@ -78,13 +77,24 @@ struct UploadRoutes {
         return Response(status: .noContent, headers: [.contentLength: "0"])
     }
 
-    /// Streams the request body (possibly empty) into the upload, then commits it.
+    /// POST with `?digest=`: the body is the whole blob, stored without an upload session, so a
+    /// small blob costs one group-committed sync.
+    private func monolithic(_ request: Request, _ name: RepositoryName, expected: Digest) async throws -> Response {
+        let blob = try await registry.store.put(expected: expected, streaming: stream(request.body))
+        try await registry.metadata.linkBlob(blob.digest, size: blob.size, in: name)
+        return created(name, blob.digest)
+    }
+
+    /// PUT: the request body (possibly empty) is the last chunk, then the upload is committed.
     private func finish(_ request: Request, _ name: RepositoryName, _ id: String, expected: String, offset: UInt64?) async throws -> Response {
         let digest = try Digest(parsing: expected)
-        _ = try await receive(request, id, at: offset)
+        let current = try registry.store.uploadOffset(id)
+        if let offset, offset != current {
+            throw BlobStoreError.uploadOutOfOrder(id: id, expected: current, received: offset)
+        }
         let blob: BlobInfo
         do {
-            blob = try await registry.store.commitUpload(id, expected: digest)
+            blob = try await registry.store.commitUpload(id, expected: digest, finalChunk: stream(request.body))
         } catch BlobStoreError.digestMismatch(let expected, let actual) {
             // The engine removed the upload; the session is gone for the client too.
             try await registry.metadata.deleteUpload(id: id)
@@ -98,9 +108,13 @@ struct UploadRoutes {
     /// Appends the request body at `offset` (or wherever the upload stands). A chunk that does
     /// not start at the upload's offset is refused with 416 and the current Range.
     private func receive(_ request: Request, _ id: String, at offset: UInt64?) async throws -> UInt64 {
-        let body = request.body
+        try await registry.store.append(to: id, at: offset, stream(request.body))
+    }
+
+    /// A body writer that streams the request into the engine as it arrives.
+    private func stream(_ body: RequestBody) -> (inout UploadAppender) async throws -> Void {
         let metrics = registry.metrics
-        return try await registry.store.append(to: id, at: offset) { appender in
+        return { appender in
             for try await buffer in body {
                 try buffer.withUnsafeReadableBytes { try appender.write($0) }
                 metrics.bytesReceived(buffer.readableBytes)
