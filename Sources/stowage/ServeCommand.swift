@@ -29,6 +29,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("allow-foreign-layers"), help: "Accept manifests with non-distributable layers.")
     var allowForeignLayers = false
 
+    @Option(help: "Authentication: token or none (default: none on loopback, token elsewhere).")
+    var auth: String?
+
+    @Flag(name: .customLong("insecure-no-auth"), help: "Allow --auth none on an address other than loopback.")
+    var insecureNoAuth = false
+
     func run() async throws {
         _ = try SHA256Implementation.fromEnvironment()
         var configuration = RegistryServer.Configuration()
@@ -38,12 +44,15 @@ struct ServeCommand: AsyncParsableCommand {
         if let listen { (configuration.host, configuration.port) = try ServeSetting.parseListen(listen) }
         if let maxBlobSize { configuration.store.maxBlobSize = maxBlobSize }
         if allowForeignLayers { configuration.registry.allowForeignLayers = true }
+        if let auth { configuration.authMode = try ServeSetting.authMode(auth) }
+        if insecureNoAuth { configuration.forceNoAuth = true }
 
         var logger = Logger(label: "stowage")
         logger.logLevel = .info
         let server = RegistryServer(configuration: configuration, logger: logger)
         let dataDirectory = configuration.dataDirectory
-        try await server.run { host, port in
+        let output = FileHandle.standardOutput
+        try await server.run(announce: { output.write(Data(($0 + "\n").utf8)) }) { host, port in
             // One line on standard output once the socket is bound: scripts and tests wait for it.
             FileHandle.standardOutput.write(Data("stowage: listening on http://\(host):\(port) (data in \(dataDirectory))\n".utf8))
         }

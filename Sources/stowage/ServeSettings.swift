@@ -22,6 +22,9 @@ struct ServeSetting: Sendable {
         ServeSetting(key: "limits.allow_foreign_layers", help: "accept non-distributable layers") {
             $0.registry.allowForeignLayers = try boolean($1)
         },
+        ServeSetting(key: "auth.mode", help: "token or none") { $0.authMode = try authMode($1) },
+        ServeSetting(key: "auth.insecure_no_auth", help: "allow auth mode none off loopback") { $0.forceNoAuth = try boolean($1) },
+        ServeSetting(key: "auth.service", help: "service name of token authentication") { $0.auth.service = $1 },
         ServeSetting(key: "storage.pack_size_limit", help: "bytes after which a shared pack is sealed") {
             $0.store.packSizeLimit = try number($1)
         },
@@ -41,6 +44,13 @@ struct ServeSetting: Sendable {
         var host = String(value[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+
+    static func authMode(_ value: String) throws -> AuthSettings.Mode {
+        guard let mode = AuthSettings.Mode(rawValue: value) else {
+            throw Invalid(description: "auth mode '\(value)' is not one of: \(AuthSettings.Mode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return mode
     }
 
     static func number(_ value: String) throws -> UInt64 {

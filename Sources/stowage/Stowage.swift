@@ -9,6 +9,8 @@ struct Stowage: AsyncParsableCommand {
         commandName: "stowage",
         abstract: "A container image registry on its own content-addressable blob store.",
         version: version,
-        subcommands: [ServeCommand.self, DigestCommand.self]
+        subcommands: [
+            ServeCommand.self, DigestCommand.self, UserCommand.self, OrgCommand.self, TokenCommand.self, PackageCommand.self,
+        ]
     )
 }

@@ -1,4 +1,5 @@
 import BlobStore
+import Synchronization
 
 /// The metadata store of a single-node registry: one SQLite file (the caller passes e.g.
 /// `DATA/metadata.db`) in WAL mode with `synchronous=FULL`, so a write that returned is on disk.
@@ -8,7 +9,10 @@ import BlobStore
 /// queues, off the cooperative pool.
 public final class SQLiteMetadataStore: MetadataStore {
     let writer: SQLiteWriter
-    private let reader: SQLiteReader
+    let reader: SQLiteReader
+    /// When each token's last use was last queued for writing, so that `authenticate` writes it
+    /// at most once a minute per token (SQLiteMetadataStore+Accounts.swift).
+    let lastUseQueued = Mutex<[String: Int64]>([:])
 
     /// Opens the database, creating and migrating it as needed. Migrations run before the reader
     /// opens, so that it never sees an older schema.

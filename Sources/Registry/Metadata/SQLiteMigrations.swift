@@ -66,7 +66,63 @@ enum SQLiteMigrations {
             created INTEGER NOT NULL DEFAULT \(now)
         ) WITHOUT ROWID;
         """,
+        // 2: users and organisations (one owner namespace), memberships, personal access tokens,
+        // package visibility.
+        """
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE CHECK (\(ownerName("name"))),
+            admin INTEGER NOT NULL DEFAULT 0 CHECK (admin IN (0, 1)),
+            disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+            created INTEGER NOT NULL DEFAULT \(now)
+        );
+        CREATE TABLE organisations (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE CHECK (\(ownerName("name"))),
+            created INTEGER NOT NULL DEFAULT \(now)
+        );
+        CREATE TRIGGER users_share_owner_names BEFORE INSERT ON users
+        WHEN EXISTS (SELECT 1 FROM organisations WHERE name = NEW.name)
+        BEGIN SELECT RAISE(ABORT, 'owner name taken by an organisation'); END;
+        CREATE TRIGGER organisations_share_owner_names BEFORE INSERT ON organisations
+        WHEN EXISTS (SELECT 1 FROM users WHERE name = NEW.name)
+        BEGIN SELECT RAISE(ABORT, 'owner name taken by a user'); END;
+        CREATE TRIGGER users_keep_names BEFORE UPDATE OF name ON users
+        BEGIN SELECT RAISE(ABORT, 'user names do not change'); END;
+        CREATE TRIGGER organisations_keep_names BEFORE UPDATE OF name ON organisations
+        BEGIN SELECT RAISE(ABORT, 'organisation names do not change'); END;
+        CREATE TABLE memberships (
+            organisation_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            role TEXT NOT NULL CHECK (role IN ('read', 'write', 'admin')),
+            PRIMARY KEY (organisation_id, user_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX memberships_by_user ON memberships(user_id);
+        CREATE TABLE tokens (
+            id TEXT PRIMARY KEY CHECK (length(id) = 12 AND id NOT GLOB '*[^0-9a-f]*'),
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            secret_sha256 TEXT NOT NULL CHECK (length(secret_sha256) = 64 AND secret_sha256 NOT GLOB '*[^0-9a-f]*'),
+            scopes TEXT NOT NULL CHECK (scopes != ''),
+            description TEXT NOT NULL DEFAULT '',
+            created INTEGER NOT NULL DEFAULT \(now),
+            expires INTEGER,
+            last_used INTEGER,
+            revoked INTEGER
+        ) WITHOUT ROWID;
+        CREATE INDEX tokens_by_user ON tokens(user_id, created);
+        CREATE TABLE package_visibility (
+            repository TEXT PRIMARY KEY,
+            public INTEGER NOT NULL CHECK (public IN (0, 1)),
+            updated INTEGER NOT NULL DEFAULT \(now)
+        ) WITHOUT ROWID;
+        """,
     ]
+
+    /// A CHECK on an owner name: lowercase letters, digits and separators, starting with a
+    /// letter or digit, 1 to 64 characters. `AccountName` checks the full grammar before writing.
+    private static func ownerName(_ column: String) -> String {
+        "length(\(column)) BETWEEN 1 AND 64 AND \(column) GLOB '[a-z0-9]*' AND \(column) NOT GLOB '*[^a-z0-9._-]*'"
+    }
 
     static var latestVersion: Int { all.count }
 

@@ -43,6 +43,11 @@ final class SQLiteStatement {
         sqlite3_column_int64(handle, column)
     }
 
+    /// Nil for NULL.
+    func optionalInteger(at column: Int32) -> Int64? {
+        sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, column)
+    }
+
     func text(at column: Int32) -> String {
         optionalText(at: column) ?? ""
     }

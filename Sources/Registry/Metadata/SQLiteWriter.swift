@@ -51,6 +51,12 @@ final class SQLiteWriter: @unchecked Sendable {
         }
     }
 
+    /// Queues `body` for the next transaction without waiting for it; a failure is dropped. For
+    /// bookkeeping that may be lost, such as a token's last use.
+    func enqueue(_ body: @escaping @Sendable (SQLiteConnection) throws -> Void) {
+        submit(PendingWrite(apply: { connection in try body(connection); return {} }, fail: { _ in }))
+    }
+
     private func submit(_ write: PendingWrite) {
         let startDrain = state.withLock { state in
             state.pending.append(write)

@@ -24,11 +24,20 @@ struct ListingRoutes {
         return try json(Body(name: name.description, tags: tags), headers: headers)
     }
 
-    func catalog(_ request: Request) async throws -> Response {
+    /// The catalog lists only the repositories `isVisible` admits (those the caller may pull).
+    func catalog(_ request: Request, isVisible: (RepositoryName) async throws -> Bool) async throws -> Response {
         let query = request.uri.queryParameters
         let limit = try registry.pageSize(query.get("n").map { String($0) })
-        let last = try query.get("last").map { try RepositoryName(parsing: String($0)) }
-        let page = try await registry.metadata.repositories(after: last, limit: limit + 1)
+        var after = try query.get("last").map { try RepositoryName(parsing: String($0)) }
+        // Read pages until one more visible name than asked for is known (or the names run out),
+        // so that the Link header is right however many hidden names lie in between.
+        var page: [RepositoryName] = []
+        while page.count <= limit {
+            let batch = try await registry.metadata.repositories(after: after, limit: limit + 1)
+            for name in batch where try await isVisible(name) { page.append(name) }
+            guard batch.count == limit + 1, let next = batch.last else { break }
+            after = next
+        }
         struct Body: Encodable { let repositories: [String] }
         let names = page.prefix(limit).map(\.description)
         var headers: HTTPFields = [:]

@@ -5,15 +5,20 @@ import Logging
 /// Dispatches every request: the `/v2/` API by path and method, plus the health endpoint. Errors
 /// become the spec's JSON answers here and nowhere else.
 public struct RegistryResponder: HTTPResponder {
-    public typealias Context = BasicRequestContext
+    public typealias Context = RegistryRequestContext
 
     let blobs: BlobRoutes
     let uploads: UploadRoutes
     let manifests: ManifestRoutes
     let listings: ListingRoutes
     let metrics: RegistryMetrics
+    /// nil when authentication is off (`auth.mode: none`).
+    let authenticator: Authenticator?
+    let tokens: TokenRoutes?
 
-    public init(registry: RegistryService) {
+    init(registry: RegistryService, authenticator: Authenticator?) {
+        self.authenticator = authenticator
+        tokens = authenticator.map(TokenRoutes.init(authenticator:))
         metrics = registry.metrics
         blobs = BlobRoutes(registry: registry)
         uploads = UploadRoutes(registry: registry)
@@ -40,6 +45,40 @@ public struct RegistryResponder: HTTPResponder {
         return response
     }
 
+    /// What the caller may do beyond the request's own repository: pull from a mount's source,
+    /// see a repository in the catalog.
+    struct Access {
+        let mayPull: (RepositoryName) async throws -> Bool
+    }
+
+    /// Checks that the caller holds the actions the request needs (pull to read, push to write,
+    /// delete to delete) before any route runs.
+    private func authorize(_ path: RegistryPath, request: Request, address: String) async throws -> Access {
+        guard let authenticator else { return Access(mayPull: { _ in true }) }
+        let caller = try await authenticator.caller(request, address: address)
+        let access = Access(mayPull: { try await authenticator.allowedActions(caller, on: $0).contains(.pull) })
+        let method = request.method
+        let reading = method == .get || method == .head
+        let target: (RepositoryName, [RepositoryAction])?
+        switch path {
+        case .base, .catalog:
+            if case .anonymous = caller, path == .base {
+                throw authenticator.unauthorized(request, scope: nil, reason: "authentication required")
+            }
+            target = nil
+        case .tags(let name), .referrers(let name, _):
+            target = (name, [.pull])
+        case .manifest(let name, _), .blob(let name, _):
+            target = (name, reading ? [.pull] : method == .delete ? [.delete] : [.push])
+        case .uploads(let name), .upload(let name, _):
+            target = (name, [.push])
+        }
+        if let (name, actions) = target {
+            try await authenticator.require(actions, on: name, caller: caller, request: request)
+        }
+        return access
+    }
+
     /// A bounded label for metrics: the kind of endpoint, never the repository name.
     static func routeLabel(_ path: String) -> String {
         switch (try? RegistryPath.parse(path)) ?? nil {
@@ -50,7 +89,7 @@ public struct RegistryResponder: HTTPResponder {
         case .blob: "blob"
         case .uploads, .upload: "upload"
         case .referrers: "referrers"
-        case nil: path == "/health" || path == "/metrics" ? String(path.dropFirst()) : "other"
+        case nil: ["/health", "/metrics", "/token"].contains(path) ? String(path.dropFirst()) : "other"
         }
     }
 
@@ -61,17 +100,26 @@ public struct RegistryResponder: HTTPResponder {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
         }
+        let address = context.remoteAddress?.ipAddress ?? "unknown"
+        if request.uri.path == "/token", let tokens {
+            switch method {
+            case .get: return try await tokens.get(request, address: address)
+            case .post: return try await tokens.post(request, address: address)
+            default: throw RegistryError(.methodNotAllowed, .unsupported, "\(method) is not supported on /token")
+            }
+        }
         if request.uri.path == "/health" {
             return Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
         }
         guard let path = try RegistryPath.parse(request.uri.path) else {
             throw RegistryError(.notFound, .unsupported, "no such endpoint: \(request.uri.path)")
         }
+        let access = try await authorize(path, request: request, address: address)
         switch (path, method) {
         case (.base, .get), (.base, .head):
             return Response(status: .ok, headers: [.contentType: "application/json", .contentLength: "2"], body: ResponseBody(byteBuffer: ByteBuffer(string: "{}")))
         case (.catalog, .get):
-            return try await listings.catalog(request)
+            return try await listings.catalog(request, isVisible: access.mayPull)
         case (.tags(let name), .get):
             return try await listings.tags(request, name)
         case (.referrers(let name, let digest), .get):
@@ -87,7 +135,7 @@ public struct RegistryResponder: HTTPResponder {
         case (.blob(let name, let digest), .delete):
             return try await blobs.delete(name, digest)
         case (.uploads(let name), .post):
-            return try await uploads.start(request, name)
+            return try await uploads.start(request, name, mayRead: access.mayPull)
         case (.upload(let name, let id), .patch):
             return try await uploads.patch(request, name, id)
         case (.upload(let name, let id), .put):

@@ -8,11 +8,13 @@ import Hummingbird
 struct UploadRoutes {
     let registry: RegistryService
 
-    func start(_ request: Request, _ name: RepositoryName) async throws -> Response {
+    /// `mayRead` says whether the caller may pull from a mount's source repository; if not, the
+    /// mount falls back to an upload exactly as if the blob were not there, so nothing leaks.
+    func start(_ request: Request, _ name: RepositoryName, mayRead: (RepositoryName) async throws -> Bool) async throws -> Response {
         let query = request.uri.queryParameters
         if let mount = query.get("mount") {
             let digest = try Digest(parsing: mount)
-            if let from = query.get("from"), let source = try? RepositoryName(parsing: from),
+            if let from = query.get("from"), let source = try? RepositoryName(parsing: from), try await mayRead(source),
                let blob = try await registry.linkedBlob(digest, in: source)
             {
                 try await registry.metadata.linkBlob(digest, size: blob.size, in: name)

@@ -12,8 +12,28 @@ public struct RegistryServer: Sendable {
         public var port: Int = 5000
         public var store = BlobStoreOptions()
         public var registry = RegistryOptions()
+        public var auth = AuthSettings()
+        /// nil: `none` on a loopback address, `token` anywhere else.
+        public var authMode: AuthSettings.Mode?
+        /// Allows `none` on an address other than loopback.
+        public var forceNoAuth = false
 
         public init() {}
+
+        public var isLoopback: Bool {
+            host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        }
+
+        /// The mode in force, or an error if `none` was asked for where it is not allowed.
+        public func resolvedAuthMode() throws -> AuthSettings.Mode {
+            let mode = authMode ?? (isLoopback ? .none : .token)
+            if mode == .none && !isLoopback && !forceNoAuth {
+                throw RegistryError(
+                    .internalServerError, .unsupported,
+                    "auth mode none on \(host) would let anyone push and delete; use --auth token, or force it with --insecure-no-auth")
+            }
+            return mode
+        }
     }
 
     public let configuration: Configuration
@@ -40,9 +60,15 @@ public struct RegistryServer: Sendable {
     /// a free one).
     public func application(
         _ service: RegistryService, onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
-    ) -> some ApplicationProtocol {
-        Application(
-            responder: RegistryResponder(registry: service),
+    ) throws -> some ApplicationProtocol {
+        var authenticator: Authenticator?
+        if try configuration.resolvedAuthMode() == .token {
+            authenticator = Authenticator(
+                accounts: service.accounts, settings: configuration.auth,
+                keys: try SigningKeys.load(directory: configuration.dataDirectory + "/auth"), logger: logger)
+        }
+        return Application(
+            responder: RegistryResponder(registry: service, authenticator: authenticator),
             server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
@@ -53,10 +79,23 @@ public struct RegistryServer: Sendable {
         )
     }
 
-    /// Serves until a termination signal, then shuts down cleanly.
-    public func run(onListening: @escaping @Sendable (String, Int) async -> Void) async throws {
+    /// Serves until a termination signal, then shuts down cleanly. `announce` receives lines for
+    /// the operator (the first admin's token on a fresh install, the auth mode).
+    public func run(
+        announce: @escaping @Sendable (String) -> Void, onListening: @escaping @Sendable (String, Int) async -> Void
+    ) async throws {
+        let mode = try configuration.resolvedAuthMode()
         let service = try await openService()
         do {
+            if mode == .none {
+                announce("stowage: authentication is OFF (auth mode none): anyone who can connect may push, pull and delete")
+            } else if let (user, token) = try await service.accounts.bootstrapIfEmpty() {
+                announce("""
+                    stowage: created the first administrator '\(user)'. Its personal access token, shown only this once:
+                    \(token)
+                    Log in with: echo TOKEN | docker login HOST -u \(user) --password-stdin
+                    """)
+            }
             try await application(service, onListening: onListening).runService()
         } catch {
             try await service.store.close()

@@ -4,12 +4,14 @@ import BlobStore
 public final class RegistryService: Sendable {
     public let store: BlobStore
     public let metadata: any MetadataStore
+    public let accounts: any AccountStore
     public let options: RegistryOptions
     public let metrics = RegistryMetrics()
 
-    public init(store: BlobStore, metadata: any MetadataStore, options: RegistryOptions = .init()) {
+    public init(store: BlobStore, metadata: any MetadataStore & AccountStore, options: RegistryOptions = .init()) {
         self.store = store
         self.metadata = metadata
+        self.accounts = metadata
         self.options = options
     }
 

@@ -10,6 +10,7 @@ import Registry
 /// speak the distribution protocol to it.
 struct RegistryHarness {
     let client: any TestClientProtocol
+    let service: RegistryService
 
     static func run(
         configure: (inout RegistryServer.Configuration) -> Void = { _ in },
@@ -27,7 +28,7 @@ struct RegistryHarness {
         let service = try await server.openService()
         do {
             try await server.application(service).test(.live) { client in
-                try await body(RegistryHarness(client: client))
+                try await body(RegistryHarness(client: client, service: service))
             }
         } catch {
             try await service.store.close()
