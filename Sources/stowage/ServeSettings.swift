@@ -7,6 +7,8 @@ import Yams
 struct ServeSetting: Sendable {
     let key: String
     let help: String
+    /// A shorter variable also accepted (`STOWAGE_AUTH` for `auth.mode`).
+    var alias: String? = nil
     let apply: @Sendable (inout RegistryServer.Configuration, String) throws -> Void
 
     var environmentVariable: String {
@@ -22,7 +24,7 @@ struct ServeSetting: Sendable {
         ServeSetting(key: "limits.allow_foreign_layers", help: "accept non-distributable layers") {
             $0.registry.allowForeignLayers = try boolean($1)
         },
-        ServeSetting(key: "auth.mode", help: "token or none") { $0.authMode = try authMode($1) },
+        ServeSetting(key: "auth.mode", help: "token or none", alias: "STOWAGE_AUTH") { $0.authMode = try authMode($1) },
         ServeSetting(key: "auth.insecure_no_auth", help: "allow auth mode none off loopback") { $0.forceNoAuth = try boolean($1) },
         ServeSetting(key: "auth.service", help: "service name of token authentication") { $0.auth.service = $1 },
         ServeSetting(key: "storage.pack_size_limit", help: "bytes after which a shared pack is sealed") {
@@ -93,7 +95,7 @@ struct ServeSetting: Sendable {
 
     static func applyEnvironment(_ environment: [String: String], to configuration: inout RegistryServer.Configuration) throws {
         for setting in all {
-            if let value = environment[setting.environmentVariable] {
+            if let value = environment[setting.environmentVariable] ?? setting.alias.flatMap({ environment[$0] }) {
                 try setting.apply(&configuration, value)
             }
         }

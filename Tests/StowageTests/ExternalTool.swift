@@ -27,8 +27,12 @@ struct ExternalTool {
         "tar": "apt-get install -y tar",
     ]
 
-    /// The first executable named `name` on PATH.
+    /// `name` itself if it is a path, else the first executable so named on PATH.
     static func locate(_ name: String) throws -> URL {
+        if name.contains("/") {
+            guard FileManager.default.isExecutableFile(atPath: name) else { throw Failure(description: "\(name) is not an executable") }
+            return URL(fileURLWithPath: name)
+        }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         for directory in path.split(separator: ":") {
             let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent(name)

@@ -25,8 +25,8 @@ final class ServerProcess: @unchecked Sendable {
     }()
 
     /// Starts the server and waits for its "listening on" line.
-    static func start() async throws -> ServerProcess {
-        let server = try ServerProcess()
+    static func start(arguments: [String] = []) async throws -> ServerProcess {
+        let server = try ServerProcess(arguments: arguments)
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             if let port = server.listeningPort() {
@@ -43,7 +43,10 @@ final class ServerProcess: @unchecked Sendable {
         throw ExternalTool.Failure(description: "stowage serve did not report its port; stdout: \(server.lines); stderr: \(error)")
     }
 
-    private init() throws {
+    /// The data directory `stowage serve` uses, for admin commands run beside it.
+    var dataDirectory: String { directory.appendingPathComponent("data").path }
+
+    private init(arguments: [String]) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         errorURL = directory.appendingPathComponent("server.stderr")
@@ -52,7 +55,7 @@ final class ServerProcess: @unchecked Sendable {
             throw ExternalTool.Failure(description: "no built stowage binary beside the tests (\(Self.executable.path)); run `swift build --build-tests`")
         }
         process.executableURL = Self.executable
-        process.arguments = ["serve", "--data-dir", directory.appendingPathComponent("data").path, "--listen", "127.0.0.1:0"]
+        process.arguments = ["serve", "--data-dir", directory.appendingPathComponent("data").path, "--listen", "127.0.0.1:0"] + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = try FileHandle(forWritingTo: errorURL)
@@ -129,8 +132,8 @@ final class ServerProcess: @unchecked Sendable {
 extension ServerProcess {
     /// Runs `body` against a fresh server, then stops it with SIGTERM whatever happened, and
     /// returns its exit status alongside (the caller expects 0).
-    static func with(_ body: (ServerProcess) async throws -> Void) async throws -> Int32? {
-        let server = try await start()
+    static func with(arguments: [String] = [], _ body: (ServerProcess) async throws -> Void) async throws -> Int32? {
+        let server = try await start(arguments: arguments)
         do {
             try await body(server)
         } catch {
