@@ -160,6 +160,17 @@ struct AuthTests {
             #expect(try await registry.request(.get, "/v2/", headers: Self.bearer("not.a.jwt")).status == .unauthorized)
             let foreign = try await registry.request(.get, "/token?service=other&scope=repository:alice/app:pull", headers: Self.basic("alice", alice))
             #expect(foreign.status == .badRequest)
+            // Signed with this registry's own key, but for another service: refused all the same.
+            let keys = try SigningKeys.load(directory: registry.directory + "/auth")
+            let now = Int64(Date().timeIntervalSince1970)
+            let otherService = try RegistryToken(
+                subject: "alice", audience: "other", lifetime: 300, kind: .access,
+                access: [AccessScope(type: "repository", name: "alice/app", actions: ["pull"])], tokenID: nil, now: now
+            ).signed(with: keys)
+            #expect(try await registry.request(.get, "/v2/alice/app/tags/list", headers: Self.bearer(otherService)).status == .unauthorized)
+            // A refresh token is not an access token.
+            let refresh = try RegistryToken(subject: "alice", audience: "stowage", lifetime: 300, kind: .refresh, access: [], tokenID: nil, now: now).signed(with: keys)
+            #expect(try await registry.request(.get, "/v2/", headers: Self.bearer(refresh)).status == .unauthorized)
         }
     }
 

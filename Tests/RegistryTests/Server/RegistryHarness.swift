@@ -11,6 +11,8 @@ import Registry
 struct RegistryHarness {
     let client: any TestClientProtocol
     let service: RegistryService
+    /// The server's data directory.
+    let directory: String
 
     static func run(
         configure: (inout RegistryServer.Configuration) -> Void = { _ in },
@@ -28,7 +30,7 @@ struct RegistryHarness {
         let service = try await server.openService()
         do {
             try await server.application(service).test(.live) { client in
-                try await body(RegistryHarness(client: client, service: service))
+                try await body(RegistryHarness(client: client, service: service, directory: directory))
             }
         } catch {
             try await service.store.close()
