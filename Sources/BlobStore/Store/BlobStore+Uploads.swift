@@ -65,6 +65,7 @@ extension BlobStore {
         }
         let written = appender.progress
         do {
+            guard !appender.poisoned else { throw failure ?? BlobStoreError.closed }
             try await checkpoint(session, written)
         } catch {
             session.abandon()
