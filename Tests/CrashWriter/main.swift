@@ -23,7 +23,7 @@ guard arguments.count == 3, let seed = UInt64(arguments[2]) else {
 var options = BlobStoreOptions()
 options.packSizeLimit = 256 << 10
 options.soloThreshold = 64 << 10
-options.publishThreshold = 32
+options.publishAfterClosedPacks = 2
 let store = try await BlobStore.open(at: arguments[1], options: options)
 emit("ready")
 

@@ -166,7 +166,7 @@ public final class BlobStore: Sendable {
     }
 
     func publishIfDue() {
-        guard index.pendingClosedPacks >= options.publishThreshold / 16 else { return }
+        guard index.pendingClosedPacks >= options.publishAfterClosedPacks else { return }
         let publisher = self.publisher
         Task { try? await publisher.publish() }
     }

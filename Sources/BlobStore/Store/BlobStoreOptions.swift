@@ -8,8 +8,9 @@ public struct BlobStoreOptions: Sendable {
     public var maxBlobSize: UInt64 = 5_000_000_000
     /// Store blobs that shrink by 10% or more as zstd frames (only blobs below `soloThreshold`).
     public var compressSmallBlobs = true
-    /// Publish a new index once this many entries wait in memory.
-    public var publishThreshold = 4096
+    /// Publish a new index once this many closed packs (sealed shared packs, solo packs) wait
+    /// outside it; sealing a shared pack publishes at once. Each publication rewrites the index.
+    public var publishAfterClosedPacks = 256
 
     public init() {}
 }

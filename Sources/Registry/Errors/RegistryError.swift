@@ -79,9 +79,7 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
             RegistryError(.contentTooLarge, .sizeInvalid, error.description)
         case .rangeNotSatisfiable:
             RegistryError(.rangeNotSatisfiable, .blobUnknown, error.description)
-        case .codec:
-            RegistryError(.badRequest, .blobUploadInvalid, error.description)
-        case .integrity, .damaged, .state, .syncFailed, .io, .locked, .closed:
+        case .codec, .integrity, .damaged, .state, .syncFailed, .io, .locked, .closed:
             RegistryError(.internalServerError, .unknown, error.description)
         }
     }

@@ -8,7 +8,7 @@ func smallStoreOptions() -> BlobStoreOptions {
     var options = BlobStoreOptions()
     options.packSizeLimit = 64 << 10
     options.soloThreshold = 16 << 10
-    options.publishThreshold = 64
+    options.publishAfterClosedPacks = 4
     return options
 }
 
