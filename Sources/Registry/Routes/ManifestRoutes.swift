@@ -46,7 +46,13 @@ struct ManifestRoutes {
         if request.method == .head {
             return Response(status: .ok, headers: headers)
         }
-        let bytes = try await registry.store.bytes(of: record.digest)
+        let bytes: [UInt8]
+        if let cached = registry.manifestCache.get(record.digest) {
+            bytes = cached
+        } else {
+            bytes = try await registry.store.bytes(of: record.digest)
+            registry.manifestCache.put(record.digest, bytes)
+        }
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
