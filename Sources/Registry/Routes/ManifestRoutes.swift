@@ -46,13 +46,7 @@ struct ManifestRoutes {
         if request.method == .head {
             return Response(status: .ok, headers: headers)
         }
-        let bytes: [UInt8]
-        if let cached = registry.manifestCache.get(record.digest) {
-            bytes = cached
-        } else {
-            bytes = try await registry.store.bytes(of: record.digest)
-            registry.manifestCache.put(record.digest, bytes)
-        }
+        let bytes = try await registry.store.bytes(of: record.digest)
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 

@@ -6,8 +6,6 @@ public struct RegistryOptions: Sendable {
     public var defaultPageSize = 1000
     /// Largest page a client may ask for.
     public var maximumPageSize = 10_000
-    /// Memory for manifest bytes served again without reading the pack.
-    public var manifestCacheBytes = 64 << 20
 
     public init() {}
 }

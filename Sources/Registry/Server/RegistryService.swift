@@ -7,14 +7,12 @@ public final class RegistryService: Sendable {
     public let accounts: any AccountStore
     public let options: RegistryOptions
     public let metrics = RegistryMetrics()
-    let manifestCache: ManifestCache
 
     public init(store: BlobStore, metadata: any MetadataStore & AccountStore, options: RegistryOptions = .init()) {
         self.store = store
         self.metadata = metadata
         self.accounts = metadata
         self.options = options
-        self.manifestCache = ManifestCache(capacity: options.manifestCacheBytes)
     }
 
     /// The blob, if it is linked into `repository` and present in the store: knowing a digest
