@@ -59,8 +59,10 @@ let package = Package(
         ),
         .testTarget(
             name: "BlobStoreTests",
-            dependencies: ["BlobStore", "CrashWriter", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["BlobStore", "CrashWriter", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Helpers the test targets share: finding built executables, collecting a child's output.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         // The child process the crash test kills; a dependency of the tests so that it is built.
         .executableTarget(name: "CrashWriter", dependencies: ["BlobStore"], path: "Tests/CrashWriter"),
         .testTarget(
@@ -72,7 +74,7 @@ let package = Package(
             ]
         ),
         // Depends on the executable so that `swift build --build-tests` builds the binary it runs.
-        .testTarget(name: "StowageTests", dependencies: ["stowage", "BlobStore"]),
+        .testTarget(name: "StowageTests", dependencies: ["stowage", "BlobStore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import BlobStore
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs the built `stowage` binary as a user would.
@@ -11,15 +12,7 @@ struct DigestCommandTests {
         let error: String
     }
 
-    /// `swift build --build-tests` puts the executable beside the test bundle.
-    static let executable: URL = {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("stowage").path) {
-            directory.deleteLastPathComponent()
-            if directory.path == "/" { break }
-        }
-        return directory.appendingPathComponent("stowage")
-    }()
+    static let executable = BuiltExecutable.url("stowage")
 
     static func run(_ arguments: [String], input: Data? = nil, environment: [String: String] = [:]) throws -> Run {
         let process = Process()

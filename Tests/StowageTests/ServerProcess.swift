@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -6,23 +7,16 @@ import FoundationNetworking
 /// `stowage serve` on port 0 of 127.0.0.1 with a data directory of its own, started from the built
 /// binary (`swift build --build-tests` puts it beside the test bundle) and stopped with SIGTERM.
 final class ServerProcess: @unchecked Sendable {
-    // @unchecked: `output` is only touched under `lock`, by the pipe's reader and the test.
+    // @unchecked: the Process is driven only by the test that started it; output has its own lock.
     private let process = Process()
-    private let lock = NSLock()
-    private var output = Data()
+    private let output = OutputCollector()
     private let errorURL: URL
     let directory: URL
     private(set) var port = 0
     /// `127.0.0.1:PORT`, as clients name the registry.
     var host: String { "127.0.0.1:\(port)" }
 
-    static let executable: URL = {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("stowage").path), directory.path != "/" {
-            directory.deleteLastPathComponent()
-        }
-        return directory.appendingPathComponent("stowage")
-    }()
+    static let executable = BuiltExecutable.url("stowage")
 
     /// Starts the server and waits for its "listening on" line.
     static func start(arguments: [String] = []) async throws -> ServerProcess {
@@ -56,25 +50,13 @@ final class ServerProcess: @unchecked Sendable {
         }
         process.executableURL = Self.executable
         process.arguments = ["serve", "--data-dir", directory.appendingPathComponent("data").path, "--listen", "127.0.0.1:0"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
+        process.standardOutput = output.pipe
         process.standardError = try FileHandle(forWritingTo: errorURL)
         process.standardInput = FileHandle.nullDevice
-        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self else { return }
-            self.lock.lock()
-            self.output.append(data)
-            self.lock.unlock()
-        }
         try process.run()
     }
 
-    var lines: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init)
-    }
+    var lines: [String] { output.lines }
 
     var standardError: String { (try? String(contentsOf: errorURL, encoding: .utf8)) ?? "" }
 
@@ -90,7 +72,7 @@ final class ServerProcess: @unchecked Sendable {
     /// time or died of a signal, which the caller reports). Removes the data directory.
     func stop() async -> Int32? {
         defer {
-            (process.standardOutput as? Pipe)?.fileHandleForReading.readabilityHandler = nil
+            output.stop()
             try? FileManager.default.removeItem(at: directory)
         }
         guard process.isRunning else { return process.terminationReason == .exit ? process.terminationStatus : nil }

@@ -1,41 +1,20 @@
 import Foundation
+import TestSupport
 
 /// A built executable of this package run as a child process, its standard output collected.
 final class ChildProcess: @unchecked Sendable {
-    // @unchecked: `output` is only touched under `lock`, by the pipe's reader and the test.
+    // @unchecked: the Process is driven only by the test that made it; output has its own lock.
     private let process = Process()
-    private let lock = NSLock()
-    private var output = Data()
-
-    /// `swift build --build-tests` puts executables beside the test bundle.
-    static func executable(_ name: String) -> URL {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path), directory.path != "/" {
-            directory.deleteLastPathComponent()
-        }
-        return directory.appendingPathComponent(name)
-    }
+    private let output = OutputCollector()
 
     init(_ name: String, arguments: [String]) throws {
-        process.executableURL = Self.executable(name)
+        process.executableURL = BuiltExecutable.url(name)
         process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self else { return }
-            self.lock.lock()
-            self.output.append(data)
-            self.lock.unlock()
-        }
+        process.standardOutput = output.pipe
         try process.run()
     }
 
-    var lines: [String] {
-        lock.lock()
-        defer { lock.unlock() }
-        return String(decoding: output, as: UTF8.self).split(separator: "\n").map(String.init)
-    }
+    var lines: [String] { output.lines }
 
     /// Waits until a line satisfying `predicate` has been printed, or the time is up.
     func wait(for predicate: (String) -> Bool, seconds: Double) async throws -> Bool {
