@@ -19,13 +19,8 @@ public struct PersonalAccessToken: Sendable, Equatable {
     /// A fresh random token.
     static func generate() -> PersonalAccessToken {
         var generator = SystemRandomNumberGenerator()
-        return PersonalAccessToken(id: hex(randomBytes(6, &generator)), secret: base64URL(randomBytes(32, &generator)))
-    }
-
-    /// Just a new id, for the unlikely collision with an existing one.
-    static func generateID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return hex(randomBytes(6, &generator))
+        return PersonalAccessToken(
+            id: hex(randomBytes(6, &generator)), secret: RegistryToken.base64URL(Data(randomBytes(32, &generator))))
     }
 
     init(id: String, secret: String) {
@@ -47,22 +42,13 @@ public struct PersonalAccessToken: Sendable, Equatable {
         secret = String(decoding: secretBytes, as: UTF8.self)
     }
 
-    /// Whether `text` has the shape of a token id (12 lowercase hex digits).
-    public static func isValidID(_ text: String) -> Bool {
-        text.utf8.count == idLength && text.utf8.allSatisfy(isLowerHex)
-    }
-
     /// SHA-256 of the secret, as stored: 64 lowercase hex digits.
-    var secretHash: String { Self.hex(Self.sha256(secret)) }
+    var secretHash: String { Digest.of(Array(secret.utf8)).hex }
 
     /// Whether the secret hashes to `storedHash`, comparing every byte whatever the first
     /// difference, so that the time taken says nothing about how much matched.
     func matches(storedHash: String) -> Bool {
         Self.constantTimeEquals(Array(secretHash.utf8), Array(storedHash.utf8))
-    }
-
-    static func sha256(_ text: String) -> [UInt8] {
-        Digest.of(Array(text.utf8)).bytes
     }
 
     static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
@@ -92,19 +78,6 @@ public struct PersonalAccessToken: Sendable, Equatable {
             text.append(digits[Int(byte & 0xf)])
         }
         return String(decoding: text, as: UTF8.self)
-    }
-
-    static func base64URL(_ bytes: [UInt8]) -> String {
-        String(
-            Data(bytes).base64EncodedString().compactMap { character -> Character? in
-                switch character {
-                case "+": "-"
-                case "/": "_"
-                case "=": nil
-                default: character
-                }
-            }
-        )
     }
 
     private static func isLowerHex(_ byte: UInt8) -> Bool {

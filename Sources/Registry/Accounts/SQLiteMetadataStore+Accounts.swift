@@ -227,9 +227,11 @@ extension SQLiteMetadataStore: AccountStore {
             let isPublic = try Self.isPublic(repository, db)
             var caller: AccessPolicy.Caller?
             if let user, let row = try Self.userRow(user, db), !row.user.isDisabled {
+                // The policy reads the organisation role only for someone else's namespace.
+                let needsRole = !row.user.isAdmin && String(repository.owner) != user
                 caller = AccessPolicy.Caller(
                     name: row.user.name, isSiteAdmin: row.user.isAdmin, scopes: scopes,
-                    role: try Self.role(of: user, in: String(repository.owner), db)
+                    role: needsRole ? try Self.role(of: user, in: String(repository.owner), db) : nil
                 )
             }
             return AccessPolicy.allowedActions(on: repository, isPublic: isPublic, caller: caller)
@@ -267,7 +269,7 @@ extension SQLiteMetadataStore: AccountStore {
     ) throws -> (token: String, record: TokenRecord) {
         var token = PersonalAccessToken.generate()
         while try db.firstRow("SELECT 1 FROM tokens WHERE id = ?", [.text(token.id)], { _ in true }) != nil {
-            token = PersonalAccessToken(id: PersonalAccessToken.generateID(), secret: token.secret)
+            token = PersonalAccessToken.generate()
         }
         try db.run(
             "INSERT INTO tokens (id, user_id, secret_sha256, scopes, description, created, expires) VALUES (?, ?, ?, ?, ?, ?, ?)",
