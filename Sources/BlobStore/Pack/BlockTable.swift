@@ -33,8 +33,11 @@ struct BlockTable: Equatable, Sendable {
         return bytes
     }
 
-    /// What the record header stores: the XXH3 of the encoded table.
-    var checksum: UInt64 { Checksum.xxh3(encoded()) }
+    /// The encoded table and what the record header stores for it: the table's XXH3.
+    func encodedWithChecksum() -> (bytes: [UInt8], checksum: UInt64) {
+        let bytes = encoded()
+        return (bytes, Checksum.xxh3(bytes))
+    }
 }
 
 /// Builds a block table from bytes arriving in any chunking (an upload's body).

@@ -1,5 +1,5 @@
 /// Walks the records of a pack file held in memory. Used at open to recover a shared pack that
-/// was never sealed (the only place payloads are read at open) and by fsck.
+/// was never sealed: the only place payloads are read at open.
 struct PackScanner {
     struct Record {
         let offset: UInt64
@@ -15,25 +15,23 @@ struct PackScanner {
         case damaged(offset: UInt64, nextValid: UInt64, reason: String)
     }
 
-    let path: String
     let bytes: [UInt8]
     let header: PackHeader
     private(set) var records: [Record] = []
     private(set) var outcome: Outcome = .clean(sealed: false)
 
-    /// - Parameter verifyPayloads: check each block table and block, not just the headers.
-    init(path: String, bytes: [UInt8], verifyPayloads: Bool) throws {
+    /// Checks every record's header, extent, block table and blocks.
+    init(path: String, bytes: [UInt8]) throws {
         guard bytes.count >= PackHeader.size else { throw BlobStoreError.damaged(path: path, reason: "shorter than a pack header") }
-        self.path = path
         self.bytes = bytes
         self.header = try PackHeader(decoding: Array(bytes[..<PackHeader.size]), path: path)
-        outcome = scan(verifyPayloads: verifyPayloads)
+        outcome = scan()
     }
 
-    private mutating func scan(verifyPayloads: Bool) -> Outcome {
+    private mutating func scan() -> Outcome {
         var offset = PackHeader.size
         while offset < bytes.count {
-            switch check(at: offset, verifyPayloads: verifyPayloads) {
+            switch check(at: offset) {
             case .success(let header):
                 records.append(Record(offset: UInt64(offset), header: header))
                 offset += Int(header.recordLength)
@@ -58,8 +56,8 @@ struct PackScanner {
 
     struct Failure: Error { let text: String }
 
-    /// The record at `offset` if its header, extent and (optionally) checksums hold.
-    private func check(at offset: Int, verifyPayloads: Bool) -> Result<RecordHeader, Failure> {
+    /// The record at `offset` if its header, extent and checksums hold.
+    private func check(at offset: Int) -> Result<RecordHeader, Failure> {
         guard bytes.count - offset >= RecordHeader.size else { return .failure(Failure(text: "record header cut off")) }
         let header: RecordHeader
         do {
@@ -70,7 +68,6 @@ struct PackScanner {
         guard header.recordLength <= UInt64(bytes.count - offset) else {
             return .failure(Failure(text: "record of \(header.recordLength) bytes runs past the end of the file"))
         }
-        guard verifyPayloads else { return .success(header) }
         let payloadStart = offset + RecordHeader.size
         let tableStart = payloadStart + Int(header.storedLength)
         let tableBytes = Array(bytes[tableStart..<(tableStart + 8 * header.blockCount)])

@@ -14,14 +14,14 @@ enum RecordEncoder {
     }
 
     private static func record(kind: RecordHeader.Kind, digest: Digest?, payload: [UInt8], logicalLength: UInt64, codec: BlobCodec) -> [UInt8] {
-        let table = payload.withUnsafeBytes { BlockTable(payload: $0, blockShift: RecordHeader.defaultBlockShift) }
+        let table = payload.withUnsafeBytes { BlockTable(payload: $0, blockShift: RecordHeader.defaultBlockShift) }.encodedWithChecksum()
         let header = RecordHeader(
             kind: kind, digest: digest, codec: codec, storedLength: UInt64(payload.count),
             logicalLength: logicalLength, tableChecksum: table.checksum)
         var bytes = header.encoded()
         bytes.reserveCapacity(Int(header.recordLength))
         bytes.append(contentsOf: payload)
-        bytes.append(contentsOf: table.encoded())
+        bytes.append(contentsOf: table.bytes)
         return bytes
     }
 }

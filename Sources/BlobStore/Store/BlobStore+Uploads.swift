@@ -115,9 +115,9 @@ extension BlobStore {
             let info = try await store(progress, algorithm: session.algorithm, expected: expected)
             try await discard(session)
             return info
-        } catch BlobStoreError.digestMismatch(let expected, let actual) {
+        } catch let mismatch as BlobStoreError where mismatch.isDigestMismatch {
             try await discard(session)
-            throw BlobStoreError.digestMismatch(expected: expected, actual: actual)
+            throw mismatch
         } catch {
             session.release(progress, synced: session.offset)
             throw error
@@ -162,7 +162,7 @@ extension BlobStore {
     /// The spool becomes `packs/pack-<ID>.pack`: table after the payload, headers into the
     /// reserved head, fdatasync, rename, fsync of `packs/`. The bytes are never copied.
     private func commitSolo(_ digest: Digest, _ progress: UploadSession.Progress) async throws -> BlobInfo {
-        let table = progress.blocks.finish()
+        let table = progress.blocks.finish().encodedWithChecksum()
         let packID = packIDs.allocate()
         let size = progress.received
         let header = RecordHeader(
@@ -172,7 +172,7 @@ extension BlobStore {
         let packPath = directory.packPath(packID)
         let packs = directory.packs
         try await BlockingIO.run {
-            try spool.write(table.encoded(), at: UploadSession.reservedHead + size)
+            try spool.write(table.bytes, at: UploadSession.reservedHead + size)
             try spool.write(PackHeader(kind: .solo, packID: packID).encoded() + header.encoded(), at: 0)
             try spool.sync()
             try FileSystem.rename(spool.path, to: packPath)

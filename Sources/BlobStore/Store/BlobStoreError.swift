@@ -27,6 +27,11 @@ public enum BlobStoreError: Error, Sendable, CustomStringConvertible {
     /// The store was closed.
     case closed
 
+    var isDigestMismatch: Bool {
+        if case .digestMismatch = self { return true }
+        return false
+    }
+
     public var description: String {
         switch self {
         case .io(let operation, let path, let code):

@@ -93,8 +93,8 @@ struct StoreRecovery: Sendable {
             return entries
 
         case .shared:
-            let scan = try PackScanner(path: path, bytes: file.read(count: Int(size), at: 0), verifyPayloads: true)
-            var end = size
+            let scan = try PackScanner(path: path, bytes: file.read(count: Int(size), at: 0))
+            var end: UInt64?
             switch scan.outcome {
             case .damaged(let offset, let next, let reason):
                 throw BlobStoreError.damaged(path: path, reason: "record at offset \(offset): \(reason), yet a valid record follows at \(next)")
@@ -103,14 +103,14 @@ struct StoreRecovery: Sendable {
                 try file.sync()
                 end = offset
             case .clean(sealed: false):
-                break
+                end = size
             case .clean(sealed: true):
-                try FileSystem.replace(directory.packIndexPath(id), with: IndexFile.encode(entries: scan.entries, coveredPacks: [id]))
-                return scan.entries
+                end = nil
             }
-            let seal = RecordEncoder.seal(recordCount: scan.entries.count, at: end)
-            try file.write(seal, at: end)
-            try file.sync()
+            if let end {
+                try file.write(RecordEncoder.seal(recordCount: scan.entries.count, at: end), at: end)
+                try file.sync()
+            }
             try FileSystem.replace(directory.packIndexPath(id), with: IndexFile.encode(entries: scan.entries, coveredPacks: [id]))
             return scan.entries
         }

@@ -33,18 +33,16 @@ public struct UploadAppender {
         guard !bytes.isEmpty else { return }
         guard progress.received + UInt64(bytes.count) <= limit else { throw BlobStoreError.tooLarge(limit: limit) }
         let offset = UploadSession.reservedHead + progress.received
-        if bytes.count >= Self.parallelWriteThreshold {
-            let write = ParallelWrite(spool: progress.spool, bytes: bytes, offset: offset)
-            progress.hasher.update(bytes)
-            progress.blocks.update(bytes)
-            if let error = write.wait() {
-                poisoned = true
-                throw error
-            }
-        } else {
-            try progress.spool.write(bytes, at: offset)
-            progress.hasher.update(bytes)
-            progress.blocks.update(bytes)
+        // A small chunk is written before it is hashed, so a failed write leaves the progress
+        // as it was; a large one is written while it is hashed.
+        let parallel = bytes.count >= Self.parallelWriteThreshold
+            ? ParallelWrite(spool: progress.spool, bytes: bytes, offset: offset) : nil
+        if parallel == nil { try progress.spool.write(bytes, at: offset) }
+        progress.hasher.update(bytes)
+        progress.blocks.update(bytes)
+        if let error = parallel?.wait() {
+            poisoned = true
+            throw error
         }
         progress.received += UInt64(bytes.count)
         unflushed += UInt64(bytes.count)

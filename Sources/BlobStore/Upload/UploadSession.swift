@@ -46,14 +46,14 @@ final class UploadSession: Sendable {
     /// Takes the upload for one request. `resume` rebuilds the progress of an upload that was
     /// reloaded from its state file.
     func claim(resume: () throws -> Progress) throws -> Progress {
-        let claimed: Progress?? = try state.withLock { (state) throws -> Progress?? in
+        let claimed = try state.withLock { (state) throws -> Progress? in
             guard !state.finished else { throw BlobStoreError.uploadUnknown(id) }
             guard !state.busy else { throw BlobStoreError.uploadBusy(id) }
             state.busy = true
             defer { state.progress = nil }
-            return .some(state.progress)
+            return state.progress
         }
-        if let progress = claimed ?? nil { return progress }
+        if let claimed { return claimed }
         do {
             return try resume()
         } catch {
