@@ -91,14 +91,19 @@ extension BlobStore {
 
     /// Verifies the upload against `expected`, then makes it a blob: a small one is appended to
     /// the shared pack, a large one becomes a pack of its own by rename. `finalChunk`, if given,
-    /// streams the last bytes first (not checkpointed: the commit follows at once). A mismatch
+    /// streams the last bytes first (not checkpointed: the commit follows at once); `offset`, when
+    /// given, must be where the upload stands, checked under the same claim. A mismatch
     /// removes the upload; an existing blob is acknowledged without storing it again.
     public func commitUpload(
-        _ id: String, expected: Digest, finalChunk: ((inout UploadAppender) async throws -> Void)? = nil
+        _ id: String, expected: Digest, at offset: UInt64? = nil, finalChunk: ((inout UploadAppender) async throws -> Void)? = nil
     ) async throws -> BlobInfo {
         try checkOpen()
         let session = try session(id)
         var progress = try session.claim { try resumeProgress(session) }
+        if let offset, offset != progress.received {
+            session.release(progress, synced: session.offset)
+            throw BlobStoreError.uploadOutOfOrder(id: id, expected: progress.received, received: offset)
+        }
         if let finalChunk {
             var appender = UploadAppender(progress: progress, limit: options.maxBlobSize)
             do {

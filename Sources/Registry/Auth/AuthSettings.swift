@@ -7,7 +7,6 @@ public struct AuthSettings: Sendable {
         case token
     }
 
-    public var mode: Mode = .token
     /// The `service` of challenges and the audience of tokens.
     public var service = "stowage"
     /// Seconds an access token lives; clients fetch a new one when it runs out.

@@ -13,14 +13,6 @@ struct Authenticator: Sendable {
         case bearer(RegistryToken)
         /// A personal access token presented with Basic: grants come from the accounts.
         case basic(TokenRecord)
-
-        var user: String? {
-            switch self {
-            case .anonymous: nil
-            case .bearer(let token): token.subject
-            case .basic(let record): record.user
-            }
-        }
     }
 
     let accounts: any AccountStore

@@ -7,7 +7,6 @@ extension HTTPField.Name {
     static let dockerDistributionAPIVersion = Self("Docker-Distribution-API-Version")!
     static let ociSubject = Self("OCI-Subject")!
     static let ociFiltersApplied = Self("OCI-Filters-Applied")!
-    static let ociChunkMinLength = Self("OCI-Chunk-Min-Length")!
     static let ociTag = Self("OCI-Tag")!
     static let link = Self("Link")!
 }

@@ -8,13 +8,14 @@ struct ListingRoutes {
     let registry: RegistryService
 
     func tags(_ request: Request, _ name: RepositoryName) async throws -> Response {
-        guard try await registry.metadata.repositoryExists(name) else {
-            throw RegistryError(.notFound, .nameUnknown, "repository name not known to registry", detail: name.description)
-        }
         let query = request.uri.queryParameters
         let limit = try registry.pageSize(query.get("n").map { String($0) })
         let last = query.get("last").map { String($0) }
         let page = try await registry.metadata.tags(in: name, after: last, limit: limit + 1)
+        // A repository with tags exists; only an empty page needs the second lookup.
+        if page.isEmpty, try await !registry.metadata.repositoryExists(name) {
+            throw RegistryError(.notFound, .nameUnknown, "repository name not known to registry", detail: name.description)
+        }
         struct Body: Encodable { let name: String; let tags: [String] }
         let tags = Array(page.prefix(limit))
         var headers: HTTPFields = [:]
@@ -62,7 +63,7 @@ struct ListingRoutes {
         }
         struct Index: Encodable {
             let schemaVersion = 2
-            let mediaType = "application/vnd.oci.image.index.v1+json"
+            let mediaType = ManifestKind.ociIndex.rawValue
             let manifests: [Descriptor]
         }
         let index = Index(manifests: records.map {
@@ -70,7 +71,7 @@ struct ListingRoutes {
         })
         var headers: HTTPFields = [:]
         if artifactType != nil { headers[.ociFiltersApplied] = "artifactType" }
-        return try json(index, headers: headers, contentType: "application/vnd.oci.image.index.v1+json")
+        return try json(index, headers: headers, contentType: ManifestKind.ociIndex.rawValue)
     }
 
     private func json(_ value: some Encodable, headers: HTTPFields, contentType: String = "application/json") throws -> Response {

@@ -28,9 +28,11 @@ public struct RegistryResponder: HTTPResponder {
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
+        // Parsed once: the route needs it, and so does the metrics label.
+        let path = Result { try RegistryPath.parse(request.uri.path) }
         var response: Response
         do {
-            response = try await route(request, context: context)
+            response = try await route(request, path: path, context: context)
         } catch {
             let registryError = RegistryError(mapping: error)
             if registryError.code == .unknown {
@@ -40,7 +42,7 @@ public struct RegistryResponder: HTTPResponder {
         }
         response.headers[.dockerDistributionAPIVersion] = "registry/2.0"
         metrics.request(
-            route: Self.routeLabel(request.uri.path), method: request.method.rawValue, status: response.status.code,
+            route: Self.routeLabel(path, request.uri.path), method: request.method.rawValue, status: response.status.code,
             latency: ContinuousClock.now - start)
         return response
     }
@@ -80,8 +82,8 @@ public struct RegistryResponder: HTTPResponder {
     }
 
     /// A bounded label for metrics: the kind of endpoint, never the repository name.
-    static func routeLabel(_ path: String) -> String {
-        switch (try? RegistryPath.parse(path)) ?? nil {
+    static func routeLabel(_ parsed: Result<RegistryPath?, any Error>, _ path: String) -> String {
+        switch (try? parsed.get()) ?? nil {
         case .base: "base"
         case .catalog: "catalog"
         case .tags: "tags"
@@ -93,7 +95,7 @@ public struct RegistryResponder: HTTPResponder {
         }
     }
 
-    private func route(_ request: Request, context: Context) async throws -> Response {
+    private func route(_ request: Request, path parsed: Result<RegistryPath?, any Error>, context: Context) async throws -> Response {
         let method = request.method
         if request.uri.path == "/metrics" {
             return Response(
@@ -111,7 +113,7 @@ public struct RegistryResponder: HTTPResponder {
         if request.uri.path == "/health" {
             return Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
         }
-        guard let path = try RegistryPath.parse(request.uri.path) else {
+        guard let path = try parsed.get() else {
             throw RegistryError(.notFound, .unsupported, "no such endpoint: \(request.uri.path)")
         }
         let access = try await authorize(path, request: request, address: address)

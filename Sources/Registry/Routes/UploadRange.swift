@@ -8,13 +8,13 @@ enum UploadRange {
 
     /// The start of a chunk's `Content-Range`, as Docker (`0-1023`) and some clients
     /// (`bytes 0-1023/*`) send it; nil if unparseable.
-    static func chunkStart(_ value: String) -> (start: UInt64, end: UInt64)? {
+    static func chunkStart(_ value: String) -> UInt64? {
         var text = Substring(value)
         if text.hasPrefix("bytes ") { text = text.dropFirst(6) } else if text.hasPrefix("bytes=") { text = text.dropFirst(6) }
         if let slash = text.firstIndex(of: "/") { text = text[..<slash] }
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2, let start = UInt64(parts[0]), let end = UInt64(parts[1]), end >= start else { return nil }
-        return (start, end)
+        return start
     }
 }
 

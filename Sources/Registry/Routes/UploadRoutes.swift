@@ -22,19 +22,15 @@ struct UploadRoutes {
             }
             // The source does not hold it (or is not named): fall back to a new upload, as the spec says.
         }
-        let algorithm: DigestAlgorithm
         if let expected = query.get("digest") {
-            algorithm = try Digest(parsing: expected).algorithm
-        } else if let requested = query.get("digest-algorithm") {
+            return try await monolithic(request, name, expected: try Digest(parsing: expected))
+        }
+        var algorithm = DigestAlgorithm.sha256
+        if let requested = query.get("digest-algorithm") {
             guard let known = DigestAlgorithm(rawValue: requested) else {
                 throw RegistryError(.badRequest, .digestInvalid, "unsupported digest algorithm '\(requested)'")
             }
             algorithm = known
-        } else {
-            algorithm = .sha256
-        }
-        if let expected = query.get("digest") {
-            return try await monolithic(request, name, expected: try Digest(parsing: expected))
         }
         let id = try await registry.store.beginUpload(algorithm: algorithm)
         try await registry.metadata.createUpload(id: id, in: name)
@@ -45,10 +41,10 @@ struct UploadRoutes {
         try await checkUpload(id, in: name)
         var offset: UInt64?
         if let contentRange = request.headers[.contentRange] {
-            guard let range = UploadRange.chunkStart(contentRange) else {
+            guard let start = UploadRange.chunkStart(contentRange) else {
                 throw RegistryError(.badRequest, .blobUploadInvalid, "malformed Content-Range '\(contentRange)'")
             }
-            offset = range.start
+            offset = start
         }
         let end = try await receive(request, id, at: offset)
         return accepted(name, id, offset: end)
@@ -59,10 +55,7 @@ struct UploadRoutes {
         guard let expected = request.uri.queryParameters.get("digest") else {
             throw RegistryError(.badRequest, .digestInvalid, "the digest query parameter is required to finish an upload")
         }
-        var offset: UInt64?
-        if let contentRange = request.headers[.contentRange], let range = UploadRange.chunkStart(contentRange) {
-            offset = range.start
-        }
+        let offset = request.headers[.contentRange].flatMap(UploadRange.chunkStart)
         return try await finish(request, name, id, expected: String(expected), offset: offset)
     }
 
@@ -90,13 +83,9 @@ struct UploadRoutes {
     /// PUT: the request body (possibly empty) is the last chunk, then the upload is committed.
     private func finish(_ request: Request, _ name: RepositoryName, _ id: String, expected: String, offset: UInt64?) async throws -> Response {
         let digest = try Digest(parsing: expected)
-        let current = try registry.store.uploadOffset(id)
-        if let offset, offset != current {
-            throw BlobStoreError.uploadOutOfOrder(id: id, expected: current, received: offset)
-        }
         let blob: BlobInfo
         do {
-            blob = try await registry.store.commitUpload(id, expected: digest, finalChunk: stream(request.body))
+            blob = try await registry.store.commitUpload(id, expected: digest, at: offset, finalChunk: stream(request.body))
         } catch BlobStoreError.digestMismatch(let expected, let actual) {
             // The engine removed the upload; the session is gone for the client too.
             try await registry.metadata.deleteUpload(id: id)
