@@ -14,16 +14,13 @@ extension BlobStore {
         let spoolPath = directory.spoolPath(id)
         let statePath = directory.statePath(id)
         let created = UInt64(time(nil))
-        let hasher = DigestHasher(algorithm: algorithm)
-        let state = UploadState(algorithm: algorithm, offset: 0, created: created, hashState: hasher.exportState())
-        let spool = try await BlockingIO.run {
-            let spool = try SystemFile.open(spoolPath, flags: O_RDWR | O_CREAT | O_EXCL)
-            try spool.truncate(to: UploadSession.reservedHead)
+        let state = UploadState(
+            algorithm: algorithm, offset: 0, created: created, hashState: DigestHasher(algorithm: algorithm).exportState())
+        let progress = try await BlockingIO.run {
+            let progress = try Self.newSpool(spoolPath, algorithm: algorithm)
             try FileSystem.replace(statePath, with: state.encoded())
-            return spool
+            return progress
         }
-        let progress = UploadSession.Progress(
-            spool: spool, hasher: hasher, blocks: BlockTableBuilder(blockShift: RecordHeader.defaultBlockShift), received: 0)
         let session = UploadSession(
             id: id, algorithm: algorithm, created: created, spoolPath: spoolPath, statePath: statePath,
             offset: 0, progress: progress)
@@ -137,16 +134,20 @@ extension BlobStore {
     ) async throws -> BlobInfo {
         try checkOpen()
         let spoolPath = directory.spoolPath(Self.newUploadID())
-        let spool = try SystemFile.open(spoolPath, flags: O_RDWR | O_CREAT | O_EXCL)
+        let progress = try await BlockingIO.run { try Self.newSpool(spoolPath, algorithm: expected.algorithm) }
         defer { try? FileSystem.remove(spoolPath) }
-        try spool.truncate(to: UploadSession.reservedHead)
-        var appender = UploadAppender(
-            progress: UploadSession.Progress(
-                spool: spool, hasher: DigestHasher(algorithm: expected.algorithm),
-                blocks: BlockTableBuilder(blockShift: RecordHeader.defaultBlockShift), received: 0),
-            limit: options.maxBlobSize)
+        var appender = UploadAppender(progress: progress, limit: options.maxBlobSize)
         try await body(&appender)
         return try await store(appender.progress, algorithm: expected.algorithm, expected: expected)
+    }
+
+    /// A new spool with its head reserved, and nothing hashed yet.
+    private static func newSpool(_ path: String, algorithm: DigestAlgorithm) throws -> UploadSession.Progress {
+        let spool = try SystemFile.open(path, flags: O_RDWR | O_CREAT | O_EXCL)
+        try spool.truncate(to: UploadSession.reservedHead)
+        return UploadSession.Progress(
+            spool: spool, hasher: DigestHasher(algorithm: algorithm),
+            blocks: BlockTableBuilder(blockShift: RecordHeader.defaultBlockShift), received: 0)
     }
 
     /// Verifies what `progress` holds against `expected` and makes it a blob. The caller owns
@@ -217,8 +218,7 @@ extension BlobStore {
     /// Rebuilds the in-memory progress of an upload reloaded after a restart: the hash from the
     /// state file, the block checksums (cheap) by reading the spool.
     private func resumeProgress(_ session: UploadSession) throws -> UploadSession.Progress {
-        let stateFile = try SystemFile.openForReading(session.statePath)
-        let state = try UploadState(decoding: stateFile.read(count: Int(stateFile.size()), at: 0), path: session.statePath)
+        let state = try UploadState.load(session.statePath)
         let hasher: DigestHasher
         do {
             hasher = try DigestHasher(algorithm: state.algorithm, restoring: state.hashState)

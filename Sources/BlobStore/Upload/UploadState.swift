@@ -16,6 +16,11 @@ struct UploadState: Equatable, Sendable {
         self.hashState = hashState
     }
 
+    static func load(_ path: String) throws -> UploadState {
+        let file = try SystemFile.openForReading(path)
+        return try UploadState(decoding: file.read(count: Int(file.size()), at: 0), path: path)
+    }
+
     func encoded() -> [UInt8] {
         var bytes = Self.magic
         bytes.appendLittleEndian(Self.version)
