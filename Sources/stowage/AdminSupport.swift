@@ -9,14 +9,14 @@ struct DataDirectoryOption: ParsableArguments {
     var dataDirectory: String?
 
     var resolved: String {
-        dataDirectory ?? ProcessInfo.processInfo.environment["STOWAGE_DATA_DIR"] ?? "./stowage-data"
+        dataDirectory ?? ProcessInfo.processInfo.environment["STOWAGE_DATA_DIR"] ?? RegistryServer.Configuration.defaultDataDirectory
     }
 
     /// The metadata database, created (with the directory) on a fresh install, migrated as needed.
     func openAccounts() throws -> SQLiteMetadataStore {
         let directory = resolved
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return try SQLiteMetadataStore(path: directory + "/metadata.db")
+        return try SQLiteMetadataStore(path: RegistryServer.Configuration.metadataPath(in: directory))
     }
 }
 

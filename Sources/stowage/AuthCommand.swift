@@ -20,7 +20,7 @@ struct AuthCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await administer("auth rotate-key") {
-                let keys = try SigningKeys.rotate(directory: data.resolved + "/auth")
+                let keys = try SigningKeys.rotate(directory: RegistryServer.Configuration.authDirectory(in: data.resolved))
                 print("New signing key \(keys.current.id); \(keys.keys.count - 1) previous key(s) kept for verification.")
             }
         }

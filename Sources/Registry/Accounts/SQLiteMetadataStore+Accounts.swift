@@ -121,11 +121,7 @@ extension SQLiteMetadataStore: AccountStore {
         guard let parsed = PersonalAccessToken(parsing: token) else { return nil }
         let found = try await reader.read { db in
             try db.firstRow(
-                """
-                SELECT t.id, u.name, t.scopes, t.description, t.created, t.expires, t.last_used, t.revoked,
-                    t.secret_sha256, u.disabled
-                FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?
-                """,
+                "SELECT \(Self.tokenColumns), t.secret_sha256, u.disabled \(Self.tokenSource) WHERE t.id = ?",
                 [.text(parsed.id)]
             ) { row throws(MetadataError) in
                 // Hashed here, off the cooperative pool; compared even for a wrong user, so that
@@ -161,13 +157,14 @@ extension SQLiteMetadataStore: AccountStore {
         }
     }
 
+    /// The columns `readToken` reads, in its order, and where they come from.
+    static let tokenColumns = "t.id, u.name, t.scopes, t.description, t.created, t.expires, t.last_used, t.revoked"
+    static let tokenSource = "FROM tokens t JOIN users u ON u.id = t.user_id"
+
     public func token(id: String) async throws -> TokenRecord? {
         try await reader.read { db in
             try db.firstRow(
-                """
-                SELECT t.id, u.name, t.scopes, t.description, t.created, t.expires, t.last_used, t.revoked
-                FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?
-                """,
+                "SELECT \(Self.tokenColumns) \(Self.tokenSource) WHERE t.id = ?",
                 [.text(id)],
                 Self.readToken
             )
@@ -178,10 +175,7 @@ extension SQLiteMetadataStore: AccountStore {
         try await reader.read { db in
             guard let owner = try Self.userRow(user, db) else { throw AccountError.unknownUser(user) }
             return try db.rows(
-                """
-                SELECT t.id, u.name, t.scopes, t.description, t.created, t.expires, t.last_used, t.revoked
-                FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.user_id = ? ORDER BY t.created, t.id
-                """,
+                "SELECT \(Self.tokenColumns) \(Self.tokenSource) WHERE t.user_id = ? ORDER BY t.created, t.id",
                 [.integer(owner.id)],
                 Self.readToken
             )

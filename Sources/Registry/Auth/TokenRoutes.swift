@@ -33,7 +33,7 @@ struct TokenRoutes: Sendable {
             }
             record = try await authenticator.login(user: user, secret: secret, address: address, request: request)
         }
-        let scopes = query.getAll("scope").flatMap { $0.split(separator: " ") }.compactMap(AccessScope.init(parsing:))
+        let scopes = Self.scopes(query.getAll("scope").map { String($0) })
         let offline = query.get("offline_token") == "true"
         return try await answer(for: record, scopes: scopes, refresh: offline && record != nil)
     }
@@ -42,7 +42,7 @@ struct TokenRoutes: Sendable {
         let body = try await request.body.collect(upTo: 64 * 1024)
         let form = Self.parseForm(String(buffer: body))
         try checkService(form["service"]?.first)
-        let scopes = (form["scope"] ?? []).flatMap { $0.split(separator: " ") }.compactMap(AccessScope.init(parsing:))
+        let scopes = Self.scopes(form["scope"] ?? [])
         switch form["grant_type"]?.first {
         case "password":
             guard let user = form["username"]?.first, let secret = form["password"]?.first else {
@@ -111,6 +111,11 @@ struct TokenRoutes: Sendable {
         return Response(
             status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// Every `scope` parameter; each may hold several scopes separated by spaces.
+    static func scopes(_ values: [String]) -> [AccessScope] {
+        values.flatMap { $0.split(separator: " ") }.compactMap(AccessScope.init(parsing:))
     }
 
     /// `application/x-www-form-urlencoded`, repeated keys kept.

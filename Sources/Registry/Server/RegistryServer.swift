@@ -7,7 +7,13 @@ import NIOCore
 /// finishes in-flight requests and closes the store (uploads stay resumable on disk).
 public struct RegistryServer: Sendable {
     public struct Configuration: Sendable {
-        public var dataDirectory: String = "./stowage-data"
+        public static let defaultDataDirectory = "./stowage-data"
+        public var dataDirectory: String = Self.defaultDataDirectory
+
+        /// Where the metadata database and the token signing keys of a data directory live; the
+        /// admin commands open the same files.
+        public static func metadataPath(in directory: String) -> String { directory + "/metadata.db" }
+        public static func authDirectory(in directory: String) -> String { directory + "/auth" }
         public var host: String = "127.0.0.1"
         public var port: Int = 5000
         public var store = BlobStoreOptions()
@@ -48,7 +54,7 @@ public struct RegistryServer: Sendable {
     public func openService() async throws -> RegistryService {
         let store = try await BlobStore.open(at: configuration.dataDirectory, options: configuration.store)
         do {
-            let metadata = try SQLiteMetadataStore(path: configuration.dataDirectory + "/metadata.db")
+            let metadata = try SQLiteMetadataStore(path: Configuration.metadataPath(in: configuration.dataDirectory))
             return RegistryService(store: store, metadata: metadata, options: configuration.registry)
         } catch {
             try await store.close()
@@ -65,7 +71,7 @@ public struct RegistryServer: Sendable {
         if try configuration.resolvedAuthMode() == .token {
             authenticator = Authenticator(
                 accounts: service.accounts, settings: configuration.auth,
-                keys: try SigningKeys.load(directory: configuration.dataDirectory + "/auth"), logger: logger)
+                keys: try SigningKeys.load(directory: Configuration.authDirectory(in: configuration.dataDirectory)), logger: logger)
         }
         return Application(
             responder: RegistryResponder(registry: service, authenticator: authenticator),
