@@ -46,6 +46,17 @@ enum AdminOutput {
         }.joined(separator: "\n")
     }
 
+    /// Rows as a table under `header`, or as JSON.
+    static func print<Row: Encodable>(_ rows: [Row], json: Bool, header: [String], _ cells: (Row) -> [String]) throws {
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            Swift.print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+        } else {
+            Swift.print(table([header] + rows.map(cells)))
+        }
+    }
+
     /// `2025-01-31T12:00:00Z`.
     static func date(_ seconds: Int64) -> String {
         let formatter = ISO8601DateFormatter()

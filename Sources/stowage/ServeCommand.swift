@@ -37,15 +37,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         _ = try SHA256Implementation.fromEnvironment()
-        var configuration = RegistryServer.Configuration()
-        if let configFile { try ServeSetting.applyFile(configFile, to: &configuration) }
-        try ServeSetting.applyEnvironment(ProcessInfo.processInfo.environment, to: &configuration)
+        var configuration = try ServeSetting.configuration(file: configFile)
         if let dataDirectory { configuration.dataDirectory = dataDirectory }
         if let listen { (configuration.host, configuration.port) = try ServeSetting.parseListen(listen) }
         if let maxBlobSize { configuration.store.maxBlobSize = maxBlobSize }
         if allowForeignLayers { configuration.registry.allowForeignLayers = true }
         if let auth { configuration.authMode = try ServeSetting.authMode(auth) }
         if insecureNoAuth { configuration.forceNoAuth = true }
+        CrashPoint.install(into: &configuration)
 
         var logger = Logger(label: "stowage")
         logger.logLevel = .info

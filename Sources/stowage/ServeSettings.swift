@@ -33,7 +33,28 @@ struct ServeSetting: Sendable {
         ServeSetting(key: "storage.solo_threshold", help: "blobs of this size or more get their own pack") {
             $0.store.soloThreshold = try number($1)
         },
+        ServeSetting(key: "gc.interval", help: "seconds between garbage collection runs, 0 for on demand only") {
+            $0.registry.collection.interval = try seconds($1)
+        },
+        ServeSetting(key: "gc.grace_period", help: "seconds a condemned blob stays untouched before it is deleted") {
+            $0.registry.collection.gracePeriod = try seconds($1)
+        },
+        ServeSetting(key: "gc.restore_window", help: "seconds a deleted package or version can be restored") {
+            $0.registry.collection.restoreWindow = try seconds($1)
+        },
+        ServeSetting(key: "gc.compact_dead_share", help: "dead share (0 to 1) from which a shared pack is compacted") {
+            guard let share = Double($1), (0...1).contains(share) else { throw Invalid(description: "'\($1)' is not between 0 and 1") }
+            $0.registry.collection.compactDeadShare = share
+        },
+        ServeSetting(key: "gc.compact_byte_limit", help: "bytes compaction copies at most per run") {
+            $0.registry.collection.compactByteLimit = try number($1)
+        },
     ]
+
+    static func seconds(_ value: String) throws -> Int64 {
+        guard let seconds = Int64(value), seconds >= 0 else { throw Invalid(description: "'\(value)' is not a number of seconds") }
+        return seconds
+    }
 
     struct Invalid: Error, CustomStringConvertible {
         let description: String
@@ -66,6 +87,14 @@ struct ServeSetting: Sendable {
         case "false", "no", "0", "off": return false
         default: throw Invalid(description: "'\(value)' is not true or false")
         }
+    }
+
+    /// The configuration from a YAML file, then the environment.
+    static func configuration(file: String?) throws -> RegistryServer.Configuration {
+        var configuration = RegistryServer.Configuration()
+        if let file { try applyFile(file, to: &configuration) }
+        try applyEnvironment(ProcessInfo.processInfo.environment, to: &configuration)
+        return configuration
     }
 
     /// Applies a YAML file; an unknown key is an error, so a typo never goes unnoticed.

@@ -11,9 +11,9 @@ struct AccountStoreTests {
 
     @Test func usersAreCreatedListedDisabledAndEnabled() async throws {
         let store = try database.open()
-        let before = SQLiteMetadataStore.currentTime()
+        let before = UnixTime.now()
         let alice = try await store.createUser("alice", admin: false)
-        let after = SQLiteMetadataStore.currentTime()
+        let after = UnixTime.now()
         try await store.createUser("root", admin: true)
         try await store.createUser("bob", admin: false)
         #expect(alice.name == "alice" && !alice.isAdmin && !alice.isDisabled)
@@ -180,7 +180,7 @@ struct AccountStoreTests {
     @Test func expiredTokensAreRefused() async throws {
         let store = try database.open()
         try await store.createUser("alice", admin: false)
-        let now = SQLiteMetadataStore.currentTime()
+        let now = UnixTime.now()
         let (token, record) = try await store.createToken(user: "alice", scopes: [.readPackages], expires: now + 3600, description: "")
         #expect(record.expires == now + 3600)
         #expect(try await store.authenticate(user: "alice", token: token, at: now + 3599) != nil)
@@ -196,7 +196,7 @@ struct AccountStoreTests {
             try await store.createToken(user: "alice", scopes: [], expires: nil, description: "")
         }
         await #expect(throws: AccountError.expiryInPast) {
-            try await store.createToken(user: "alice", scopes: [.readPackages], expires: SQLiteMetadataStore.currentTime() - 1, description: "")
+            try await store.createToken(user: "alice", scopes: [.readPackages], expires: UnixTime.now() - 1, description: "")
         }
         await #expect(throws: AccountError.unknownUser("bob")) {
             try await store.createToken(user: "bob", scopes: [.readPackages], expires: nil, description: "")
@@ -211,7 +211,7 @@ struct AccountStoreTests {
         let store = try database.open()
         try await store.createUser("alice", admin: false)
         let (token, record) = try await store.createToken(user: "alice", scopes: [.readPackages], expires: nil, description: "")
-        let start = SQLiteMetadataStore.currentTime()
+        let start = UnixTime.now()
 
         func storedLastUse() async throws -> Int64? {
             // The update is queued on the writer without waiting; any later write commits after it.
@@ -322,7 +322,7 @@ struct AccountStoreTests {
         #expect(try await store.repositoryExists(try RepositoryName(parsing: "alice/app")))
         try await store.createUser("alice", admin: false)
         let version = try SQLiteConnection(path: database.path, readOnly: true).firstRow("PRAGMA user_version") { $0.integer(at: 0) }
-        #expect(version == 2)
+        #expect(version == Int64(SQLiteMigrations.latestVersion))
     }
 }
 

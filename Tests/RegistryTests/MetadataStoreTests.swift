@@ -50,7 +50,9 @@ struct MetadataStoreTests {
             10, subject: digest(99), artifactType: "application/vnd.example+json", annotations: ["org.example": "yes"],
             blobs: [digest(2), digest(1), digest(2)], children: [digest(11), digest(12)]
         )
-        try await store.putManifest(record, tags: ["v1", "latest"], in: repository)
+        try await store.putManifest(manifest(11), tags: [], in: repository, requiring: [])
+        try await store.putManifest(manifest(12), tags: [], in: repository, requiring: [])
+        try await store.putManifest(record, tags: ["v1", "latest"], in: repository, requiring: [])
 
         let byDigest = try await store.manifest(record.digest, in: repository)
         let byTag = try await store.manifest(tag: "v1", in: repository)
@@ -58,7 +60,7 @@ struct MetadataStoreTests {
         let elsewhere = try await store.manifest(record.digest, in: name("bob/app"))
         let tags = try await store.tags(of: record.digest, in: repository)
         let linked = try await store.isBlobLinked(record.digest, in: repository)
-        let referenced = try await store.referencedBlobs()
+        let referenced = try await store.markedBlobs(linkedAfter: .max, deletedAfter: 0)
 
         #expect(byDigest == record && byTag == record)
         #expect(unknownTag == nil && elsewhere == nil)
@@ -75,9 +77,9 @@ struct MetadataStoreTests {
         changed.mediaType = "application/vnd.docker.distribution.manifest.v2+json"
         changed.blobs = [digest(2)]
 
-        try await store.putManifest(record, tags: ["v1"], in: alice)
-        try await store.putManifest(changed, tags: ["v1", "v2"], in: alice)
-        try await store.putManifest(changed, tags: [], in: bob)
+        try await store.putManifest(record, tags: ["v1"], in: alice, requiring: [])
+        try await store.putManifest(changed, tags: ["v1", "v2"], in: alice, requiring: [])
+        try await store.putManifest(changed, tags: [], in: bob, requiring: [])
         let inAlice = try await store.manifest(record.digest, in: alice)
         let inBob = try await store.manifest(record.digest, in: bob)
         let aliceTags = try await store.tags(in: alice, after: nil, limit: 10)
@@ -91,8 +93,8 @@ struct MetadataStoreTests {
         let store = try database.open()
         let repository = name("alice/app")
         let first = manifest(1), second = manifest(2)
-        try await store.putManifest(first, tags: ["latest", "v1"], in: repository)
-        try await store.putManifest(second, tags: ["latest"], in: repository)
+        try await store.putManifest(first, tags: ["latest", "v1"], in: repository, requiring: [])
+        try await store.putManifest(second, tags: ["latest"], in: repository, requiring: [])
         let latest = try await store.manifest(tag: "latest", in: repository)
         let firstTags = try await store.tags(of: first.digest, in: repository)
         let secondTags = try await store.tags(of: second.digest, in: repository)
@@ -101,33 +103,35 @@ struct MetadataStoreTests {
         #expect(firstTags == ["v1"] && secondTags == ["latest"])
     }
 
-    @Test func deletingAManifestRemovesItsTagsReferencesAndLink() async throws {
+    @Test func deletingAVersionHidesItButKeepsItsBlobsMarkedForTheRestoreWindow() async throws {
         let store = try database.open()
         let repository = name("alice/app")
         let doomed = manifest(1, blobs: [digest(50)]), kept = manifest(2)
-        try await store.putManifest(doomed, tags: ["v1", "v2"], in: repository)
-        try await store.putManifest(kept, tags: ["v3"], in: repository)
+        try await store.putManifest(doomed, tags: ["v1", "v2"], in: repository, requiring: [])
+        try await store.putManifest(kept, tags: ["v3"], in: repository, requiring: [])
 
-        let deleted = try await store.deleteManifest(doomed.digest, in: repository)
-        let deletedAgain = try await store.deleteManifest(doomed.digest, in: repository)
+        let deleted = try await store.deleteVersion(doomed.digest, in: repository, now: 1000)
+        let deletedAgain = try await store.deleteVersion(doomed.digest, in: repository, now: 1000)
         let byDigest = try await store.manifest(doomed.digest, in: repository)
         let byTag = try await store.manifest(tag: "v1", in: repository)
         let tags = try await store.tags(in: repository, after: nil, limit: 10)
         let linked = try await store.isBlobLinked(doomed.digest, in: repository)
-        let referenced = try await store.referencedBlobs()
+        let insideWindow = try await store.markedBlobs(linkedAfter: .max, deletedAfter: 1000)
+        let afterWindow = try await store.markedBlobs(linkedAfter: .max, deletedAfter: 1001)
 
         #expect(deleted && !deletedAgain)
         #expect(byDigest == nil && byTag == nil)
         #expect(tags == ["v3"])
         #expect(!linked)
-        #expect(referenced == [kept.digest])
+        #expect(insideWindow == [kept.digest, doomed.digest, digest(50)])
+        #expect(afterWindow == [kept.digest])
     }
 
     @Test func deletingATagKeepsTheManifest() async throws {
         let store = try database.open()
         let repository = name("alice/app")
         let record = manifest(1)
-        try await store.putManifest(record, tags: ["v1", "v2"], in: repository)
+        try await store.putManifest(record, tags: ["v1", "v2"], in: repository, requiring: [])
 
         let deleted = try await store.deleteTag("v1", in: repository)
         let deletedAgain = try await store.deleteTag("v1", in: repository)
@@ -143,7 +147,7 @@ struct MetadataStoreTests {
     @Test func tagsPageInLexicalOrder() async throws {
         let store = try database.open()
         let repository = name("alice/app")
-        try await store.putManifest(manifest(1), tags: ["b", "a", "C", "a1", "c"], in: repository)
+        try await store.putManifest(manifest(1), tags: ["b", "a", "C", "a1", "c"], in: repository, requiring: [])
 
         var pages: [[String]] = []
         for after in [nil, "a", "b", "c"] {
@@ -163,10 +167,10 @@ struct MetadataStoreTests {
             2, subject: subject, artifactType: "application/spdx+json", annotations: ["created": "now"], created: 1
         )
         let signature = manifest(3, subject: subject, artifactType: "application/vnd.dev.sigstore", created: 2)
-        try await store.putManifest(signature, tags: [], in: repository)
-        try await store.putManifest(sbom, tags: [], in: repository)
-        try await store.putManifest(manifest(4, subject: digest(5), artifactType: "application/spdx+json"), tags: [], in: repository)
-        try await store.putManifest(manifest(6, subject: subject), tags: [], in: name("bob/app"))
+        try await store.putManifest(signature, tags: [], in: repository, requiring: [])
+        try await store.putManifest(sbom, tags: [], in: repository, requiring: [])
+        try await store.putManifest(manifest(4, subject: digest(5), artifactType: "application/spdx+json"), tags: [], in: repository, requiring: [])
+        try await store.putManifest(manifest(6, subject: subject), tags: [], in: name("bob/app"), requiring: [])
 
         let all = try await store.referrers(of: subject, in: repository, artifactType: nil)
         let sboms = try await store.referrers(of: subject, in: repository, artifactType: "application/spdx+json")
@@ -206,7 +210,7 @@ struct MetadataStoreTests {
         let record = manifest(1, blobs: [digest(2)])
         do {
             let store = try database.open()
-            try await store.putManifest(record, tags: ["v1"], in: name("alice/app"))
+            try await store.putManifest(record, tags: ["v1"], in: name("alice/app"), requiring: [])
         }
         let versionAfterCreate = try database.userVersion()
         // A second run of migration 1 would fail on CREATE TABLE, so opening again proves it was skipped.
@@ -231,7 +235,7 @@ struct MetadataStoreTests {
         let repository = name("alice/app")
         try await withThrowingTaskGroup { group in
             for index in 0..<100 {
-                group.addTask { try await store.putManifest(manifest(index), tags: ["t\(index)"], in: repository) }
+                group.addTask { try await store.putManifest(manifest(index), tags: ["t\(index)"], in: repository, requiring: []) }
             }
             try await group.waitForAll()
         }
@@ -262,11 +266,11 @@ struct MetadataStoreTests {
         async let outcomes = withTaskGroup(of: (String, MetadataError?).self) { group in
             for index in 0..<100 {
                 group.addTask {
-                    await ("put \(index)", outcome { try await store.putManifest(manifest(index), tags: ["t\(index)"], in: repository) })
+                    await ("put \(index)", outcome { try await store.putManifest(manifest(index), tags: ["t\(index)"], in: repository, requiring: []) })
                 }
             }
             group.addTask {
-                await ("bad tag", outcome { try await store.putManifest(badTag, tags: ["ok", "not a tag!"], in: repository) })
+                await ("bad tag", outcome { try await store.putManifest(badTag, tags: ["ok", "not a tag!"], in: repository, requiring: []) })
             }
             group.addTask {
                 await ("duplicate upload", outcome { try await store.createUpload(id: "taken", in: repository) })

@@ -38,6 +38,16 @@ enum FileSystem {
         guard unlink(path) == 0 || errno == ENOENT else { throw BlobStoreError.io(operation: "unlink", path: path, code: Errno.current) }
     }
 
+    /// The file's size, or nil if it does not exist.
+    static func fileSize(_ path: String) throws -> UInt64? {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ENOENT { return nil }
+            throw BlobStoreError.io(operation: "stat", path: path, code: Errno.current)
+        }
+        return UInt64(info.st_size)
+    }
+
     /// Makes the directory's entries (a rename, a new file) durable.
     static func syncDirectory(_ path: String) throws {
         let directory = try SystemFile.open(path, flags: O_RDONLY | O_DIRECTORY)

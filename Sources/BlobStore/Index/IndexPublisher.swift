@@ -10,19 +10,22 @@ actor IndexPublisher {
     }
 
     func publish() async throws {
-        let (published, merged, closed) = index.nextPublication()
-        guard !closed.isEmpty || published == nil else { return }
+        let publication = index.nextPublication()
+        guard !publication.isEmpty else { return }
         let path = self.path
         let file = try await BlockingIO.run {
+            let published = publication.published
             var entries: [(Digest, BlobLocation)] = []
-            entries.reserveCapacity((published?.count ?? 0) + merged.count)
-            published?.forEach { entries.append(($0, $1)) }
-            entries.append(contentsOf: merged.map { ($0.key, $0.value) })
-            let packs = closed.union(published?.coveredPacks ?? [])
+            entries.reserveCapacity((published?.count ?? 0) + publication.merged.count)
+            published?.forEach { digest, location in
+                if publication.removed[digest] != location { entries.append((digest, location)) }
+            }
+            entries.append(contentsOf: publication.merged.map { ($0.key, $0.value) })
+            let packs = publication.closedPacks.union(published?.coveredPacks ?? []).subtracting(publication.retiredPacks)
             let bytes = IndexFile.encode(entries: entries, coveredPacks: packs.sorted())
             try FileSystem.replace(path, with: bytes)
             return try IndexFile(path: path, bytes: bytes)
         }
-        index.didPublish(file, merged: merged, packs: closed)
+        index.didPublish(file, publication)
     }
 }

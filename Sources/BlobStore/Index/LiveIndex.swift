@@ -14,6 +14,17 @@ final class LiveIndex: Sendable {
         /// Packs that will never change again (sealed shared packs, solo packs) but that the
         /// published index does not cover yet, even if none of their entries is new.
         var closedPacks: Set<UInt64> = []
+        /// Entries of `published` that garbage collection removed or compaction moved: a lookup
+        /// skips them until the next publication leaves them out of the file.
+        var removed: [Digest: BlobLocation] = [:]
+        /// Packs the next publication stops covering, because nothing in them is indexed any more.
+        var retiredPacks: Set<UInt64> = []
+
+        func lookup(_ digest: Digest) -> BlobLocation? {
+            if let location = overlay[digest] { return location }
+            guard let location = published?.lookup(digest), removed[digest] != location else { return nil }
+            return location
+        }
     }
 
     private let state: Mutex<State>
@@ -23,16 +34,14 @@ final class LiveIndex: Sendable {
     }
 
     func lookup(_ digest: Digest) -> BlobLocation? {
-        state.withLock { state in
-            state.overlay[digest] ?? state.published?.lookup(digest)
-        }
+        state.withLock { $0.lookup(digest) }
     }
 
     /// Adds an entry unless the digest is already indexed; returns the location in force.
     @discardableResult
     func insert(_ digest: Digest, _ location: BlobLocation) -> BlobLocation {
         state.withLock { state in
-            if let existing = state.overlay[digest] ?? state.published?.lookup(digest) { return existing }
+            if let existing = state.lookup(digest) { return existing }
             state.overlay[digest] = location
             return location
         }
@@ -50,38 +59,96 @@ final class LiveIndex: Sendable {
         }
     }
 
-    var published: IndexFile? { state.withLock { $0.published } }
-
-    /// What the next published index is built from: the current file and the overlay's entries
-    /// of packs that are no longer written to. Building happens outside the lock.
-    func nextPublication() -> (published: IndexFile?, merged: [Digest: BlobLocation], packs: Set<UInt64>) {
+    /// Drops the digest from the index; returns where it was, or nil if it was not indexed.
+    func remove(_ digest: Digest) -> BlobLocation? {
         state.withLock { state in
-            let merged = state.overlay.filter { !state.openPacks.contains($0.value.packID) }
-            return (state.published, merged, state.closedPacks.union(merged.values.map(\.packID)))
+            guard let location = state.lookup(digest) else { return nil }
+            state.overlay[digest] = nil
+            if let publishedLocation = state.published?.lookup(digest) { state.removed[digest] = publishedLocation }
+            return location
         }
     }
 
-    /// Swaps in a newly published file and drops the overlay entries it now holds.
-    func didPublish(_ file: IndexFile, merged: [Digest: BlobLocation], packs: Set<UInt64>) {
+    /// Points the digest at its copy, if it is still where compaction found it; returns whether
+    /// it moved.
+    func relocate(_ digest: Digest, from old: BlobLocation, to new: BlobLocation) -> Bool {
+        state.withLock { state in
+            guard state.lookup(digest) == old else { return false }
+            state.overlay[digest] = new
+            if state.published?.lookup(digest) == old { state.removed[digest] = old }
+            return true
+        }
+    }
+
+    /// The packs will hold nothing indexed: the next publication stops covering them, and their
+    /// files may go once it is on disk.
+    func retire(_ packs: Set<UInt64>) {
+        state.withLock { state in
+            state.retiredPacks.formUnion(packs)
+            state.closedPacks.subtract(packs)
+        }
+    }
+
+    var published: IndexFile? { state.withLock { $0.published } }
+
+    struct Publication: Sendable {
+        let published: IndexFile?
+        /// Overlay entries of packs that are no longer written to.
+        let merged: [Digest: BlobLocation]
+        /// Entries of `published` to leave out.
+        let removed: [Digest: BlobLocation]
+        let closedPacks: Set<UInt64>
+        let retiredPacks: Set<UInt64>
+
+        var isEmpty: Bool { published != nil && closedPacks.isEmpty && removed.isEmpty && retiredPacks.isEmpty }
+    }
+
+    /// What the next published index is built from: the current file, the overlay's entries of
+    /// packs that are no longer written to, and what was removed since. Building happens outside
+    /// the lock.
+    func nextPublication() -> Publication {
+        state.withLock { state in
+            let merged = state.overlay.filter { !state.openPacks.contains($0.value.packID) }
+            return Publication(
+                published: state.published, merged: merged, removed: state.removed,
+                closedPacks: state.closedPacks.union(merged.values.map(\.packID)), retiredPacks: state.retiredPacks)
+        }
+    }
+
+    /// Swaps in a newly published file and drops the overlay entries, tombstones and retired
+    /// packs it now accounts for.
+    func didPublish(_ file: IndexFile, _ publication: Publication) {
         state.withLock { state in
             state.published = file
-            state.closedPacks.subtract(packs)
-            for (digest, location) in merged where state.overlay[digest] == location {
+            state.closedPacks.subtract(publication.closedPacks)
+            state.retiredPacks.subtract(publication.retiredPacks)
+            for (digest, location) in publication.merged where state.overlay[digest] == location {
                 state.overlay[digest] = nil
+            }
+            for (digest, location) in publication.removed where state.removed[digest] == location {
+                state.removed[digest] = nil
             }
         }
     }
 
     /// Every indexed blob.
     func all() -> [BlobInfo] {
+        entries().map { BlobInfo(digest: $0.0, location: $0.1) }
+    }
+
+    /// Every indexed blob with its location.
+    func entries() -> [(Digest, BlobLocation)] {
         state.withLock { state in
-            var blobs: [BlobInfo] = state.overlay.map { BlobInfo(digest: $0.key, location: $0.value) }
+            var entries: [(Digest, BlobLocation)] = state.overlay.map { ($0.key, $0.value) }
             state.published?.forEach { digest, location in
-                if state.overlay[digest] == nil { blobs.append(BlobInfo(digest: digest, location: location)) }
+                if state.overlay[digest] == nil, state.removed[digest] != location { entries.append((digest, location)) }
             }
-            return blobs
+            return entries
         }
     }
+
+    /// Shared packs still being appended to.
+    var openPacks: Set<UInt64> { state.withLock { $0.openPacks } }
 
     /// Closed packs waiting for the next publication.
     var pendingClosedPacks: Int { state.withLock { $0.closedPacks.count } }

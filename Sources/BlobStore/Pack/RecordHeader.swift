@@ -28,7 +28,11 @@ struct RecordHeader: Equatable, Sendable {
     }
 
     /// Header, payload and block table.
-    var recordLength: UInt64 { UInt64(Self.size) + storedLength + UInt64(8 * blockCount) }
+    var recordLength: UInt64 { Self.recordLength(storedLength: storedLength, blockShift: blockShift) }
+
+    static func recordLength(storedLength: UInt64, blockShift: UInt8 = defaultBlockShift) -> UInt64 {
+        UInt64(size) + storedLength + UInt64(8 * blockCount(storedLength: storedLength, blockShift: blockShift))
+    }
 
     func encoded() -> [UInt8] {
         var bytes = Self.magic

@@ -99,11 +99,10 @@ public final class BlobStore: Sendable {
     public func read(
         _ digest: Digest, range: Range<UInt64>? = nil, _ body: (UnsafeRawBufferPointer) async throws -> Void
     ) async throws {
-        guard let location = index.lookup(digest) else { throw BlobStoreError.blobUnknown(digest) }
+        let (location, reader) = try openRecord(digest)
         let size = location.logicalLength
         let range = range ?? 0..<size
         guard range.upperBound <= size else { throw BlobStoreError.rangeNotSatisfiable(size: size) }
-        let reader = try RecordReader(path: directory.packPath(location.packID), digest: digest, location: location)
         switch location.codec {
         case .verbatim:
             try await reader.readStored(range, body)
@@ -111,6 +110,20 @@ public final class BlobStore: Sendable {
             let plain = try Self.decode(try await reader.storedPayload(), size: size, range: range)
             defer { plain.deallocate() }
             try await body(UnsafeRawBufferPointer(plain))
+        }
+    }
+
+    /// The blob's record, opened. Compaction may move a record and delete its old pack between
+    /// the lookup and the open; the blob is then read from where the index points now.
+    private func openRecord(_ digest: Digest) throws -> (BlobLocation, RecordReader) {
+        var previous: BlobLocation?
+        while true {
+            guard let location = index.lookup(digest) else { throw BlobStoreError.blobUnknown(digest) }
+            do {
+                return (location, try RecordReader(path: directory.packPath(location.packID), digest: digest, location: location))
+            } catch BlobStoreError.io(let operation, _, ENOENT) where operation == "open" && location != previous {
+                previous = location
+            }
         }
     }
 

@@ -6,8 +6,6 @@ extension SQLiteMetadataStore: AccountStore {
     /// How often a token's last use is written at most.
     static let lastUseInterval: Int64 = 60
 
-    static func currentTime() -> Int64 { Int64(Date().timeIntervalSince1970) }
-
     // MARK: Users
 
     @discardableResult
@@ -102,7 +100,7 @@ extension SQLiteMetadataStore: AccountStore {
         -> (token: String, record: TokenRecord)
     {
         guard !scopes.isEmpty else { throw AccountError.noScopes }
-        let now = Self.currentTime()
+        let now = UnixTime.now()
         if let expires, expires <= now { throw AccountError.expiryInPast }
         return try await writer.write { db in
             guard let owner = try Self.userRow(user, db) else { throw AccountError.unknownUser(user) }
@@ -113,7 +111,7 @@ extension SQLiteMetadataStore: AccountStore {
     }
 
     public func authenticate(user: String, token: String) async throws -> TokenRecord? {
-        try await authenticate(user: user, token: token, at: Self.currentTime())
+        try await authenticate(user: user, token: token, at: UnixTime.now())
     }
 
     /// `authenticate` as of `now`, for tests of expiry and of the last-use throttle.
@@ -184,7 +182,7 @@ extension SQLiteMetadataStore: AccountStore {
 
     @discardableResult
     public func revokeToken(id: String) async throws -> Bool {
-        let now = Self.currentTime()
+        let now = UnixTime.now()
         return try await writer.write { db in
             guard let revoked = try db.firstRow("SELECT revoked FROM tokens WHERE id = ?", [.text(id)], { $0.optionalInteger(at: 0) })
             else { throw AccountError.unknownToken(id) }
@@ -237,7 +235,7 @@ extension SQLiteMetadataStore: AccountStore {
     public static let bootstrapUser = "admin"
 
     public func bootstrapIfEmpty() async throws -> (user: String, token: String)? {
-        let now = Self.currentTime()
+        let now = UnixTime.now()
         return try await writer.write { db -> (user: String, token: String)? in
             guard try db.firstRow("SELECT 1 FROM users LIMIT 1", [], { _ in true }) == nil else { return nil }
             let user = try Self.insertUser(Self.bootstrapUser, admin: true, db)

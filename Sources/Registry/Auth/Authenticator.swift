@@ -29,8 +29,6 @@ struct Authenticator: Sendable {
         self.logger = logger
     }
 
-    static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
-
     /// The caller of `request`. Credentials that are present but wrong are an error (401), never
     /// a silent fall back to anonymous.
     func caller(_ request: Request, address: String) async throws -> Caller {
@@ -38,7 +36,7 @@ struct Authenticator: Sendable {
         if authorization.lowercased().hasPrefix("bearer ") {
             do {
                 let token = try RegistryToken.verify(
-                    String(authorization.dropFirst(7)), keys: keys, audience: settings.service, now: Self.now())
+                    String(authorization.dropFirst(7)), keys: keys, audience: settings.service, now: UnixTime.now())
                 guard token.kind == .access else { throw RegistryToken.VerificationError.malformed }
                 return .bearer(token)
             } catch {
@@ -53,7 +51,7 @@ struct Authenticator: Sendable {
 
     /// Checks a user name and personal access token, rate-limited per user and address.
     func login(user: String, secret: String, address: String, request: Request) async throws -> TokenRecord {
-        let now = Self.now()
+        let now = UnixTime.now()
         if limiter.isBlocked(user: user, address: address, now: now) {
             logger.warning("login refused: too many failures", metadata: ["user": "\(user)", "address": "\(address)"])
             throw RegistryError(.tooManyRequests, .tooManyRequests, "too many failed logins; try again later")

@@ -63,10 +63,10 @@ struct TokenRoutes: Sendable {
     /// The personal access token a refresh token stands for, if both are still good.
     private func redeem(_ refresh: String, request: Request) async throws -> TokenRecord {
         let settings = authenticator.settings
-        guard let token = try? RegistryToken.verify(refresh, keys: authenticator.keys, audience: settings.service, now: Authenticator.now()),
+        guard let token = try? RegistryToken.verify(refresh, keys: authenticator.keys, audience: settings.service, now: UnixTime.now()),
               token.kind == .refresh, let id = token.tokenID,
               let record = try await authenticator.accounts.token(id: id), record.user == token.subject,
-              record.isActive(at: Authenticator.now()),
+              record.isActive(at: UnixTime.now()),
               let user = try await authenticator.accounts.user(named: token.subject), !user.isDisabled
         else {
             throw authenticator.unauthorized(request, scope: nil, reason: "refresh token refused")
@@ -91,7 +91,7 @@ struct TokenRoutes: Sendable {
             if !actions.isEmpty { granted.append(AccessScope(type: scope.type, name: scope.name, actions: actions)) }
         }
         let settings = authenticator.settings
-        let now = Authenticator.now()
+        let now = UnixTime.now()
         let subject = record?.user ?? ""
         let access = try RegistryToken(
             subject: subject, audience: settings.service, lifetime: settings.accessTokenLifetime, kind: .access,
@@ -107,10 +107,7 @@ struct TokenRoutes: Sendable {
         let body = Answer(
             token: access, accessToken: access, expiresIn: settings.accessTokenLifetime, issuedAt: issued,
             refreshToken: refreshToken, scope: granted.isEmpty ? nil : granted.map(\.description).joined(separator: " "))
-        let bytes = try JSONEncoder().encode(body)
-        return Response(
-            status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        return try JSONResponse.make(body, headers: [.cacheControl: "no-store"])
     }
 
     /// Every `scope` parameter; each may hold several scopes separated by spaces.

@@ -56,6 +56,8 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
             self.init(.badRequest, .nameInvalid, error.description)
         case let error as ManifestError:
             self.init(.badRequest, .manifestInvalid, error.description)
+        case let error as PackageError:
+            self = Self.map(error)
         default:
             self.init(.internalServerError, .unknown, "internal error: \(error)")
         }
@@ -81,6 +83,21 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
             RegistryError(.rangeNotSatisfiable, .blobUnknown, error.description)
         case .codec, .integrity, .damaged, .state, .syncFailed, .io, .locked, .closed:
             RegistryError(.internalServerError, .unknown, error.description)
+        }
+    }
+
+    private static func map(_ error: PackageError) -> RegistryError {
+        switch error {
+        case .packageUnknown(let name):
+            RegistryError(.notFound, .nameUnknown, error.description, detail: name)
+        case .versionUnknown(let digest):
+            RegistryError(.notFound, .manifestUnknown, error.description, detail: digest)
+        case .notDeleted, .packageDeleted, .nameReused, .tagReused:
+            RegistryError(.conflict, .denied, error.description)
+        case .restoreWindowPassed:
+            RegistryError(.gone, .denied, error.description)
+        case .invalidPolicy:
+            RegistryError(.badRequest, .unsupported, error.description)
         }
     }
 

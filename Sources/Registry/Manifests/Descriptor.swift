@@ -3,7 +3,7 @@ import BlobStore
 /// An OCI content descriptor: how a manifest points at a blob or another manifest.
 public struct Descriptor: Sendable, Equatable {
     /// The platform an index entry is built for.
-    public struct Platform: Sendable, Equatable {
+    public struct Platform: Sendable, Equatable, CustomStringConvertible {
         public var os: String
         public var architecture: String
         public var variant: String?
@@ -12,6 +12,11 @@ public struct Descriptor: Sendable, Equatable {
             self.os = os
             self.architecture = architecture
             self.variant = variant
+        }
+
+        /// `os/architecture[/variant]`, as docker and the GitHub Packages pages write it.
+        public var description: String {
+            [os, architecture, variant].compactMap { $0 }.joined(separator: "/")
         }
     }
 

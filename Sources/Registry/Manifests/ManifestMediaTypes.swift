@@ -1,6 +1,10 @@
 /// The manifest media types Stowage serves, and content negotiation against `Accept` headers.
 public enum ManifestMediaTypes {
     public static let supported: [String] = ManifestKind.allCases.map(\.mediaType)
+    /// Configs of container images, which name the image's platform.
+    public static let imageConfigs: Set<String> = [
+        "application/vnd.oci.image.config.v1+json", "application/vnd.docker.container.image.v1+json",
+    ]
 
     /// Whether a client's `Accept` headers admit a stored manifest of `mediaType`.
     ///

@@ -17,10 +17,13 @@ public struct ManifestRecord: Sendable, Equatable {
     public var children: [Digest]
     /// Unix seconds.
     public var created: Int64
+    /// `os/architecture[/variant]` of an image, or of each manifest of an index.
+    public var platforms: [String]
 
     public init(
         digest: Digest, mediaType: String, size: UInt64, artifactType: String? = nil, subject: Digest? = nil,
-        annotations: [String: String]? = nil, blobs: [Digest] = [], children: [Digest] = [], created: Int64
+        annotations: [String: String]? = nil, blobs: [Digest] = [], children: [Digest] = [], created: Int64,
+        platforms: [String] = []
     ) {
         self.digest = digest
         self.mediaType = mediaType
@@ -31,5 +34,6 @@ public struct ManifestRecord: Sendable, Equatable {
         self.blobs = blobs
         self.children = children
         self.created = created
+        self.platforms = platforms
     }
 }

@@ -25,16 +25,15 @@ public protocol MetadataStore: Sendable {
 
     // MARK: Manifests and tags
 
-    /// In one transaction: records the manifest unless the repository already has it (the
-    /// digest is the identity, so a second put changes nothing), links its digest as a blob of
-    /// the repository, and points each tag at it, moving tags that pointed elsewhere.
-    func putManifest(_ record: ManifestRecord, tags: [String], in repository: RepositoryName) async throws
+    /// In one transaction: checks that every digest of `blobs` is linked in the repository and
+    /// every index child is a live manifest there (else throws `MissingReference`), revives them
+    /// if garbage collection condemned them, records the manifest unless the repository already
+    /// has it (the digest is the identity, so a second put changes nothing), links its digest as
+    /// a blob of the repository, and points each tag at it, moving tags that pointed elsewhere.
+    func putManifest(_ record: ManifestRecord, tags: [String], in repository: RepositoryName, requiring blobs: [Digest])
+        async throws
     func manifest(_ digest: Digest, in repository: RepositoryName) async throws -> ManifestRecord?
     func manifest(tag: String, in repository: RepositoryName) async throws -> ManifestRecord?
-    /// Removes the manifest, the tags pointing at it, its references and its blob link.
-    /// Returns whether it existed.
-    @discardableResult
-    func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws -> Bool
     /// Returns whether the tag existed.
     @discardableResult
     func deleteTag(_ tag: String, in repository: RepositoryName) async throws -> Bool
@@ -55,10 +54,10 @@ public protocol MetadataStore: Sendable {
     @discardableResult
     func deleteUpload(id: String) async throws -> Bool
     func uploads() async throws -> [(id: String, repository: RepositoryName)]
+}
 
-    // MARK: Garbage collection
-
-    /// Every digest the metadata keeps alive: blobs linked anywhere (manifests included), and
-    /// blobs and child manifests any manifest references.
-    func referencedBlobs() async throws -> Set<Digest>
+/// A reference a manifest PUT names that the repository does not hold.
+public enum MissingReference: Error, Sendable, Equatable {
+    case blob(Digest)
+    case manifest(Digest)
 }

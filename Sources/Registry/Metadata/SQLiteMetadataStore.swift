@@ -33,7 +33,7 @@ public final class SQLiteMetadataStore: MetadataStore {
     public func repositories(after: RepositoryName?, limit: Int) async throws -> [RepositoryName] {
         try await reader.read { db in
             try db.rows(
-                "SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?",
+                "SELECT name FROM repositories WHERE name > ? AND deletion_id IS NULL ORDER BY name LIMIT ?",
                 [.text(after?.description ?? ""), .integer(Int64(limit))]
             ) { row throws(MetadataError) in try row.repositoryName(at: 0) }
         }
@@ -66,9 +66,21 @@ public final class SQLiteMetadataStore: MetadataStore {
 
     // MARK: Manifests and tags
 
-    public func putManifest(_ record: ManifestRecord, tags: [String], in repository: RepositoryName) async throws {
+    public func putManifest(_ record: ManifestRecord, tags: [String], in repository: RepositoryName, requiring blobs: [Digest])
+        async throws
+    {
         try await writer.write { db in
             let repositoryID = try Self.createRepository(repository, db)
+            // Checked here, in the transaction that records the references, so that garbage
+            // collection's sweep (which unlinks in a transaction of its own) either ran before
+            // and the manifest is refused, or runs after and sees the references.
+            for blob in blobs where try !Self.isLinked(blob, in: repositoryID, db) {
+                throw MissingReference.blob(blob)
+            }
+            for child in record.children where try Self.liveManifestID(child, in: repositoryID, db) == nil {
+                throw MissingReference.manifest(child)
+            }
+            try Self.revive(blobs + record.children + [record.digest], db)
             let manifestID = try Self.insertManifest(record, into: repositoryID, db)
             try Self.link(record.digest, size: record.size, into: repositoryID, db)
             for tag in tags {
@@ -88,7 +100,7 @@ public final class SQLiteMetadataStore: MetadataStore {
     public func manifest(_ digest: Digest, in repository: RepositoryName) async throws -> ManifestRecord? {
         try await reader.read { db in
             try Self.manifests(
-                "WHERE m.repository_id = (\(Self.repositoryIDQuery)) AND m.digest = ?",
+                "WHERE m.repository_id = (\(Self.repositoryIDQuery)) AND m.digest = ? AND m.deletion_id IS NULL",
                 [.text(repository.description), .digest(digest)],
                 db
             ).first
@@ -98,23 +110,10 @@ public final class SQLiteMetadataStore: MetadataStore {
     public func manifest(tag: String, in repository: RepositoryName) async throws -> ManifestRecord? {
         try await reader.read { db in
             try Self.manifests(
-                "JOIN tags t ON t.manifest_id = m.id WHERE t.repository_id = (\(Self.repositoryIDQuery)) AND t.name = ?",
+                "JOIN tags t ON t.manifest_id = m.id WHERE t.repository_id = (\(Self.repositoryIDQuery)) AND t.name = ? AND m.deletion_id IS NULL",
                 [.text(repository.description), .text(tag)],
                 db
             ).first
-        }
-    }
-
-    public func deleteManifest(_ digest: Digest, in repository: RepositoryName) async throws -> Bool {
-        try await writer.write { db in
-            // Tags and reference rows go with it through ON DELETE CASCADE.
-            let deleted = try db.run(
-                "DELETE FROM manifests WHERE repository_id = (\(Self.repositoryIDQuery)) AND digest = ?",
-                [.text(repository.description), .digest(digest)]
-            )
-            guard deleted > 0 else { return false }
-            try Self.unlink(digest, from: repository, db)
-            return true
         }
     }
 
@@ -141,7 +140,7 @@ public final class SQLiteMetadataStore: MetadataStore {
             try db.rows(
                 """
                 SELECT t.name FROM tags t JOIN manifests m ON m.id = t.manifest_id
-                WHERE m.repository_id = (\(Self.repositoryIDQuery)) AND m.digest = ? ORDER BY t.name
+                WHERE m.repository_id = (\(Self.repositoryIDQuery)) AND m.digest = ? AND m.deletion_id IS NULL ORDER BY t.name
                 """,
                 [.text(repository.description), .digest(digest)]
             ) { row throws(MetadataError) in row.text(at: 0) }
@@ -154,7 +153,7 @@ public final class SQLiteMetadataStore: MetadataStore {
         try await reader.read { db in
             try Self.manifests(
                 """
-                WHERE m.repository_id = (\(Self.repositoryIDQuery)) AND m.subject = ?2
+                WHERE m.repository_id = (\(Self.repositoryIDQuery)) AND m.subject = ?2 AND m.deletion_id IS NULL
                 AND (?3 IS NULL OR m.artifact_type = ?3) ORDER BY m.created, m.digest
                 """,
                 [.text(repository.description), .digest(subject), .optionalText(artifactType)],
@@ -191,27 +190,12 @@ public final class SQLiteMetadataStore: MetadataStore {
         }
     }
 
-    // MARK: Garbage collection
-
-    public func referencedBlobs() async throws -> Set<Digest> {
-        try await reader.read { db in
-            Set(
-                try db.rows(
-                    """
-                    SELECT digest FROM blob_links UNION SELECT digest FROM manifest_blobs
-                    UNION SELECT digest FROM manifest_children
-                    """
-                ) { row throws(MetadataError) in try row.digest(at: 0) }
-            )
-        }
-    }
-
     // MARK: Statements shared by several methods; run on the writer's or the reader's queue
 
     /// The repository id for the name bound to parameter 1, as a subquery.
-    private static let repositoryIDQuery = "SELECT id FROM repositories WHERE name = ?1"
+    static let repositoryIDQuery = "SELECT id FROM repositories WHERE name = ?1"
 
-    private static func repositoryID(_ repository: RepositoryName, _ db: SQLiteConnection) throws(MetadataError) -> Int64? {
+    static func repositoryID(_ repository: RepositoryName, _ db: SQLiteConnection) throws(MetadataError) -> Int64? {
         try db.firstRow(repositoryIDQuery, [.text(repository.description)]) { $0.integer(at: 0) }
     }
 
@@ -223,7 +207,7 @@ public final class SQLiteMetadataStore: MetadataStore {
         return db.lastInsertedRowID
     }
 
-    private static func link(_ digest: Digest, size: UInt64, into repositoryID: Int64, _ db: SQLiteConnection)
+    static func link(_ digest: Digest, size: UInt64, into repositoryID: Int64, _ db: SQLiteConnection)
         throws(MetadataError)
     {
         try db.run(
@@ -233,7 +217,7 @@ public final class SQLiteMetadataStore: MetadataStore {
     }
 
     @discardableResult
-    private static func unlink(_ digest: Digest, from repository: RepositoryName, _ db: SQLiteConnection)
+    static func unlink(_ digest: Digest, from repository: RepositoryName, _ db: SQLiteConnection)
         throws(MetadataError) -> Bool
     {
         try db.run(
@@ -242,8 +226,22 @@ public final class SQLiteMetadataStore: MetadataStore {
         ) > 0
     }
 
+    static func isLinked(_ digest: Digest, in repositoryID: Int64, _ db: SQLiteConnection) throws(MetadataError) -> Bool {
+        try db.firstRow(
+            "SELECT 1 FROM blob_links WHERE repository_id = ? AND digest = ?", [.integer(repositoryID), .digest(digest)]
+        ) { _ in true } ?? false
+    }
+
+    static func liveManifestID(_ digest: Digest, in repositoryID: Int64, _ db: SQLiteConnection) throws(MetadataError) -> Int64? {
+        try db.firstRow(
+            "SELECT id FROM manifests WHERE repository_id = ? AND digest = ? AND deletion_id IS NULL",
+            [.integer(repositoryID), .digest(digest)]
+        ) { $0.integer(at: 0) }
+    }
+
     /// Inserts the manifest and its references unless the repository has it already; either way
-    /// returns its row id.
+    /// returns its row id. Pushing a deleted version again brings it back as it is now: its
+    /// deletion no longer applies to it.
     private static func insertManifest(_ record: ManifestRecord, into repositoryID: Int64, _ db: SQLiteConnection)
         throws(MetadataError) -> Int64
     {
@@ -252,16 +250,19 @@ public final class SQLiteMetadataStore: MetadataStore {
             [.integer(repositoryID), .digest(record.digest)],
             { $0.integer(at: 0) }
         ) {
+            try db.run("DELETE FROM deleted_tags WHERE manifest_id = ?", [.integer(id)])
+            try db.run("UPDATE manifests SET deletion_id = NULL WHERE id = ?", [.integer(id)])
             return id
         }
         try db.run(
             """
-            INSERT INTO manifests (repository_id, digest, media_type, size, artifact_type, subject, created)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO manifests (repository_id, digest, media_type, size, artifact_type, subject, created, platforms)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 .integer(repositoryID), .digest(record.digest), .text(record.mediaType), .size(record.size),
                 .optionalText(record.artifactType), .digest(record.subject), .integer(record.created),
+                .text(record.platforms.joined(separator: ",")),
             ]
         )
         let id = db.lastInsertedRowID
@@ -283,11 +284,11 @@ public final class SQLiteMetadataStore: MetadataStore {
     }
 
     /// Manifests of `manifests m` selected by `clause`, with their references.
-    private static func manifests(_ clause: String, _ values: [SQLiteValue], _ db: SQLiteConnection)
+    static func manifests(_ clause: String, _ values: [SQLiteValue], _ db: SQLiteConnection)
         throws(MetadataError) -> [ManifestRecord]
     {
         let rows = try db.rows(
-            "SELECT m.id, m.digest, m.media_type, m.size, m.artifact_type, m.subject, m.created FROM manifests m \(clause)",
+            "SELECT m.id, m.digest, m.media_type, m.size, m.artifact_type, m.subject, m.created, m.platforms FROM manifests m \(clause)",
             values
         ) { row throws(MetadataError) in
             (
@@ -296,7 +297,7 @@ public final class SQLiteMetadataStore: MetadataStore {
                     digest: try row.digest(at: 1), mediaType: row.text(at: 2),
                     size: UInt64(bitPattern: row.integer(at: 3)), artifactType: row.optionalText(at: 4),
                     subject: try row.optionalText(at: 5).map { (text) throws(MetadataError) in try parseDigest(text) },
-                    created: row.integer(at: 6)
+                    created: row.integer(at: 6), platforms: Self.platforms(row.text(at: 7))
                 )
             )
         }
@@ -317,18 +318,22 @@ public final class SQLiteMetadataStore: MetadataStore {
         }
     }
 
-    fileprivate static func parseDigest(_ text: String) throws(MetadataError) -> Digest {
+    static func platforms(_ column: String) -> [String] {
+        column.isEmpty ? [] : column.split(separator: ",").map(String.init)
+    }
+
+    static func parseDigest(_ text: String) throws(MetadataError) -> Digest {
         guard let digest = Digest(text) else { throw .corruptValue("digest '\(text)'") }
         return digest
     }
 }
 
 extension SQLiteStatement {
-    fileprivate func digest(at column: Int32) throws(MetadataError) -> Digest {
+    func digest(at column: Int32) throws(MetadataError) -> Digest {
         try SQLiteMetadataStore.parseDigest(text(at: column))
     }
 
-    fileprivate func repositoryName(at column: Int32) throws(MetadataError) -> RepositoryName {
+    func repositoryName(at column: Int32) throws(MetadataError) -> RepositoryName {
         let text = text(at: column)
         guard let name = try? RepositoryName(parsing: text) else { throw .corruptValue("repository name '\(text)'") }
         return name

@@ -116,6 +116,44 @@ enum SQLiteMigrations {
             updated INTEGER NOT NULL DEFAULT \(now)
         ) WITHOUT ROWID;
         """,
+        // 3: deleted packages and versions kept for their restore window, retention policies,
+        // platforms of each manifest, and garbage collection's condemned blobs.
+        """
+        CREATE TABLE deletions (
+            id INTEGER PRIMARY KEY,
+            repository_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('package', 'version')),
+            name TEXT NOT NULL,
+            digest TEXT CHECK ((kind = 'version') = (digest IS NOT NULL)),
+            deleted INTEGER NOT NULL
+        );
+        CREATE INDEX deletions_by_time ON deletions(deleted);
+        CREATE INDEX deletions_by_repository ON deletions(repository_id);
+        ALTER TABLE repositories ADD COLUMN deletion_id INTEGER REFERENCES deletions(id);
+        ALTER TABLE manifests ADD COLUMN deletion_id INTEGER REFERENCES deletions(id);
+        ALTER TABLE manifests ADD COLUMN platforms TEXT NOT NULL DEFAULT '';
+        CREATE INDEX manifests_by_deletion ON manifests(deletion_id) WHERE deletion_id IS NOT NULL;
+        CREATE INDEX manifest_children_by_digest ON manifest_children(digest);
+        CREATE INDEX manifest_blobs_by_digest ON manifest_blobs(digest);
+        CREATE INDEX manifests_by_digest ON manifests(digest);
+        CREATE INDEX blob_links_by_digest ON blob_links(digest);
+        CREATE TABLE deleted_tags (
+            deletion_id INTEGER NOT NULL REFERENCES deletions(id) ON DELETE CASCADE,
+            manifest_id INTEGER NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            PRIMARY KEY (deletion_id, name)
+        ) WITHOUT ROWID;
+        CREATE TABLE retention_policies (
+            scope TEXT PRIMARY KEY,
+            untagged_days INTEGER CHECK (untagged_days >= 0),
+            keep_last INTEGER CHECK (keep_last >= 1),
+            updated INTEGER NOT NULL DEFAULT \(now)
+        ) WITHOUT ROWID;
+        CREATE TABLE condemned_blobs (
+            digest TEXT PRIMARY KEY,
+            condemned INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ]
 
     /// A CHECK on an owner name: lowercase letters, digits and separators, starting with a

@@ -16,6 +16,10 @@ enum SQLiteValue {
     }
 
     /// Sizes over Int64.max wrap negative and trip the tables' `size >= 0` checks: an error, not a trap.
+    static func optionalInteger(_ value: Int?) -> SQLiteValue {
+        value.map { .integer(Int64($0)) } ?? .null
+    }
+
     static func size(_ size: UInt64) -> SQLiteValue {
         .integer(Int64(bitPattern: size))
     }

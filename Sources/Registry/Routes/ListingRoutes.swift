@@ -22,7 +22,7 @@ struct ListingRoutes {
         if page.count > limit, let next = tags.last {
             headers[.link] = "</v2/\(name)/tags/list?n=\(limit)&last=\(Self.escape(next))>; rel=\"next\""
         }
-        return try json(Body(name: name.description, tags: tags), headers: headers)
+        return try JSONResponse.make(Body(name: name.description, tags: tags), headers: headers)
     }
 
     /// The catalog lists only the repositories `isVisible` admits (those the caller may pull).
@@ -45,7 +45,7 @@ struct ListingRoutes {
         if page.count > limit, let next = names.last {
             headers[.link] = "</v2/_catalog?n=\(limit)&last=\(Self.escape(next))>; rel=\"next\""
         }
-        return try json(Body(repositories: names), headers: headers)
+        return try JSONResponse.make(Body(repositories: names), headers: headers)
     }
 
     /// The referrers API: an image index of the manifests whose subject is the digest, optionally
@@ -71,17 +71,7 @@ struct ListingRoutes {
         })
         var headers: HTTPFields = [:]
         if artifactType != nil { headers[.ociFiltersApplied] = "artifactType" }
-        return try json(index, headers: headers, contentType: ManifestKind.ociIndex.rawValue)
-    }
-
-    private func json(_ value: some Encodable, headers: HTTPFields, contentType: String = "application/json") throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let bytes = try encoder.encode(value)
-        var headers = headers
-        headers[.contentType] = contentType
-        headers[.contentLength] = String(bytes.count)
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        return try JSONResponse.make(index, headers: headers, contentType: ManifestKind.ociIndex.rawValue)
     }
 
     private static func escape(_ text: String) -> String {

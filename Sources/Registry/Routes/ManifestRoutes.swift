@@ -69,19 +69,26 @@ struct ManifestRoutes {
             digest = Digest.of(bytes)
         }
         let manifest = try ManifestParser.parse(bytes, contentType: request.headers[.contentType])
-        try await validate(manifest, in: name)
 
         var tags = request.uri.queryParameters.getAll("tag").map { String($0) }
         if case .tag(let tag) = parsedReference { tags.insert(tag, at: 0) }
         if let invalid = tags.first(where: { !Tag.isValid($0) }) {
             throw RegistryError(.badRequest, .manifestInvalid, "'\(invalid)' is not a valid tag")
         }
+        let required = try await validate(manifest)
+        try await registry.liveness.touch(required + manifest.children + [digest])
         try await registry.store.put(bytes, expected: digest)
         let record = ManifestRecord(
             digest: digest, mediaType: manifest.mediaType, size: UInt64(bytes.count), artifactType: manifest.artifactType,
             subject: manifest.subject?.digest, annotations: manifest.annotations, blobs: manifest.blobs,
-            children: manifest.children, created: Int64(Date().timeIntervalSince1970))
-        try await registry.metadata.putManifest(record, tags: tags, in: name)
+            children: manifest.children, created: UnixTime.now(), platforms: try await platforms(of: manifest))
+        do {
+            try await registry.metadata.putManifest(record, tags: tags, in: name, requiring: required)
+        } catch MissingReference.blob(let blob) {
+            throw RegistryError(.badRequest, .manifestBlobUnknown, "manifest references a blob unknown to this repository", detail: blob.description)
+        } catch MissingReference.manifest(let child) {
+            throw RegistryError(.badRequest, .manifestUnknown, "index references a manifest unknown to this repository", detail: child.description)
+        }
 
         var headers: HTTPFields = [
             .location: "/v2/\(name)/manifests/\(digest)",
@@ -97,32 +104,38 @@ struct ManifestRoutes {
         return Response(status: .created, headers: headers)
     }
 
-    /// The registry's rules on top of the format: no foreign layers unless allowed, every blob
-    /// present in this repository, every child manifest present in this repository.
-    private func validate(_ manifest: ParsedManifest, in name: RepositoryName) async throws {
+    /// The registry's rules on top of the format: no foreign layers unless allowed. Returns the
+    /// blobs that must be in the repository: all but foreign layers, which live elsewhere (their
+    /// `urls`) and are never pushed here. The metadata checks those, and the index children, in
+    /// the transaction that records the manifest.
+    private func validate(_ manifest: ParsedManifest) async throws -> [Digest] {
         if !registry.options.allowForeignLayers, let foreign = manifest.foreignLayers.first {
             throw RegistryError(
                 .badRequest, .manifestInvalid,
                 "manifest references the non-distributable (foreign) layer \(foreign.digest) (\(foreign.mediaType)); this registry does not accept foreign layers",
                 detail: foreign.digest.description)
         }
-        // Foreign layers, when allowed, live elsewhere (their `urls`): they are never pushed here.
         let foreign = Set(manifest.foreignLayers.map(\.digest))
-        for blob in manifest.blobs where !foreign.contains(blob) {
-            guard try await registry.metadata.isBlobLinked(blob, in: name) else {
-                throw RegistryError(.badRequest, .manifestBlobUnknown, "manifest references a blob unknown to this repository", detail: blob.description)
-            }
+        return manifest.blobs.filter { !foreign.contains($0) }
+    }
+
+    /// `os/architecture[/variant]` of each manifest of an index, or of an image from its
+    /// config; empty for artifacts and configs that do not say.
+    private func platforms(of manifest: ParsedManifest) async throws -> [String] {
+        if manifest.kind.isIndex {
+            return manifest.manifests.compactMap(\.platform).map(\.description)
         }
-        for child in manifest.children where try await registry.metadata.manifest(child, in: name) == nil {
-            throw RegistryError(.badRequest, .manifestUnknown, "index references a manifest unknown to this repository", detail: child.description)
-        }
+        guard let config = manifest.config, ManifestMediaTypes.imageConfigs.contains(config.mediaType),
+              config.size <= 1 << 20, registry.store.contains(config.digest)
+        else { return [] }
+        return (try? ConfigPlatform.platform(of: try await registry.store.bytes(of: config.digest))).map { [$0.description] } ?? []
     }
 
     func delete(_ name: RepositoryName, _ reference: String) async throws -> Response {
         let deleted: Bool
         switch try Reference(reference) {
         case .tag(let tag): deleted = try await registry.metadata.deleteTag(tag, in: name)
-        case .digest(let digest): deleted = try await registry.metadata.deleteManifest(digest, in: name)
+        case .digest(let digest): deleted = try await registry.packages.deleteVersion(digest, in: name, now: UnixTime.now())
         }
         guard deleted else {
             throw RegistryError(.notFound, .manifestUnknown, "manifest unknown to registry", detail: reference)

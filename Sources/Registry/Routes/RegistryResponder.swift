@@ -11,6 +11,7 @@ public struct RegistryResponder: HTTPResponder {
     let uploads: UploadRoutes
     let manifests: ManifestRoutes
     let listings: ListingRoutes
+    let management: ManagementRoutes
     let metrics: RegistryMetrics
     /// nil when authentication is off (`auth.mode: none`).
     let authenticator: Authenticator?
@@ -24,6 +25,7 @@ public struct RegistryResponder: HTTPResponder {
         uploads = UploadRoutes(registry: registry)
         manifests = ManifestRoutes(registry: registry)
         listings = ListingRoutes(registry: registry)
+        management = ManagementRoutes(registry: registry, authenticator: authenticator)
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
@@ -91,7 +93,9 @@ public struct RegistryResponder: HTTPResponder {
         case .blob: "blob"
         case .uploads, .upload: "upload"
         case .referrers: "referrers"
-        case nil: ["/health", "/metrics", "/token"].contains(path) ? String(path.dropFirst()) : "other"
+        case nil:
+            if path.hasPrefix(ManagementPath.prefix) { "management" }
+            else { ["/health", "/metrics", "/token"].contains(path) ? String(path.dropFirst()) : "other" }
         }
     }
 
@@ -112,6 +116,9 @@ public struct RegistryResponder: HTTPResponder {
         }
         if request.uri.path == "/health" {
             return Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
+        }
+        if let managementPath = try ManagementPath.parse(request.uri.path) {
+            return try await management.respond(request, managementPath, address: address)
         }
         guard let path = try parsed.get() else {
             throw RegistryError(.notFound, .unsupported, "no such endpoint: \(request.uri.path)")

@@ -75,6 +75,7 @@ struct UploadRoutes {
     /// POST with `?digest=`: the body is the whole blob, stored without an upload session, so a
     /// small blob costs one group-committed sync.
     private func monolithic(_ request: Request, _ name: RepositoryName, expected: Digest) async throws -> Response {
+        try await registry.liveness.touch([expected])
         let blob = try await registry.store.put(expected: expected, streaming: stream(request.body))
         try await registry.metadata.linkBlob(blob.digest, size: blob.size, in: name)
         return created(name, blob.digest)
@@ -83,6 +84,8 @@ struct UploadRoutes {
     /// PUT: the request body (possibly empty) is the last chunk, then the upload is committed.
     private func finish(_ request: Request, _ name: RepositoryName, _ id: String, expected: String, offset: UInt64?) async throws -> Response {
         let digest = try Digest(parsing: expected)
+        // Before the engine can acknowledge the digest as already stored.
+        try await registry.liveness.touch([digest])
         let blob: BlobInfo
         do {
             blob = try await registry.store.commitUpload(id, expected: digest, at: offset, finalChunk: stream(request.body))

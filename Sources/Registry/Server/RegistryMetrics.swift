@@ -35,6 +35,37 @@ public final class RegistryMetrics: Sendable {
         ).record(latency)
     }
 
+    /// One garbage collection run: blobs and bytes per phase, and how long it took.
+    func collection(_ report: CollectionReport) {
+        let kind = report.dryRun ? "dry_run" : "run"
+        registry.makeCounter(
+            descriptor: .init(namespace: "stowage", metricName: "gc_runs", unitName: "total", helpText: "Garbage collection runs"),
+            labels: [("kind", kind)]
+        ).increment()
+        registry.makeGauge(
+            descriptor: .init(namespace: "stowage", metricName: "gc_last_duration", unitName: "seconds",
+                              helpText: "Duration of the last garbage collection run"),
+            labels: [("kind", kind)]
+        ).set(report.seconds)
+        guard !report.dryRun else { return }
+        for (phase, blobs, bytes) in [
+            ("marked", report.markedBlobs, report.markedBytes), ("condemned", report.condemnedBlobs, report.condemnedBytes),
+            ("deleted", report.deletedBlobs, report.deletedBytes), ("compacted", report.compactedBlobs, report.compactedBytes),
+        ] {
+            registry.makeCounter(
+                descriptor: .init(namespace: "stowage", metricName: "gc_blobs", unitName: "total", helpText: "Blobs per garbage collection phase"),
+                labels: [("phase", phase)]
+            ).increment(by: Int64(blobs))
+            registry.makeCounter(
+                descriptor: .init(namespace: "stowage", metricName: "gc_bytes", unitName: "total", helpText: "Bytes per garbage collection phase"),
+                labels: [("phase", phase)]
+            ).increment(by: Int64(bytes))
+        }
+        registry.makeCounter(
+            descriptor: .init(namespace: "stowage", metricName: "gc_freed_bytes", unitName: "total", helpText: "Bytes of pack files deleted"),
+        ).increment(by: Int64(report.bytesFreed))
+    }
+
     func bytesReceived(_ count: Int) { received.increment(by: Int64(count)) }
     func bytesSent(_ count: Int) { sent.increment(by: Int64(count)) }
 

@@ -6,6 +6,8 @@ public struct RegistryOptions: Sendable {
     public var defaultPageSize = 1000
     /// Largest page a client may ask for.
     public var maximumPageSize = 10_000
+    /// Garbage collection, and the restore window of deleted packages and versions.
+    public var collection = CollectionSettings()
 
     public init() {}
 }

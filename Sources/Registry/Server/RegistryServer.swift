@@ -55,7 +55,7 @@ public struct RegistryServer: Sendable {
         let store = try await BlobStore.open(at: configuration.dataDirectory, options: configuration.store)
         do {
             let metadata = try SQLiteMetadataStore(path: Configuration.metadataPath(in: configuration.dataDirectory))
-            return RegistryService(store: store, metadata: metadata, options: configuration.registry)
+            return try await RegistryService.open(store: store, metadata: metadata, options: configuration.registry, logger: logger)
         } catch {
             try await store.close()
             throw error
@@ -102,7 +102,18 @@ public struct RegistryServer: Sendable {
                     Log in with: echo TOKEN | docker login HOST -u \(user) --password-stdin
                     """)
             }
-            try await application(service, onListening: onListening).runService()
+            // Scheduled collection stops with the server, and a run in progress ends at its next
+            // phase, before the store closes.
+            let collection = Task { await service.collector.schedule() }
+            var failure: (any Error)?
+            do {
+                try await application(service, onListening: onListening).runService()
+            } catch {
+                failure = error
+            }
+            collection.cancel()
+            await collection.value
+            if let failure { throw failure }
         } catch {
             try await service.store.close()
             throw error

@@ -1,23 +1,45 @@
 import BlobStore
+import Logging
 
-/// What every route works on: the blob store, the metadata, the settings.
+/// Everything the metadata database holds, as the server uses it.
+public typealias RegistryMetadata = MetadataStore & AccountStore & PackageStore & CollectionMetadata
+
+/// What every route works on: the blob store, the metadata, the settings, garbage collection.
 public final class RegistryService: Sendable {
     public let store: BlobStore
     public let metadata: any MetadataStore
     public let accounts: any AccountStore
+    public let packages: any PackageStore
     public let options: RegistryOptions
     public let metrics = RegistryMetrics()
+    let liveness: BlobLiveness
+    public let collector: GarbageCollector
 
-    public init(store: BlobStore, metadata: any MetadataStore & AccountStore, options: RegistryOptions = .init()) {
+    /// Loads garbage collection's condemned blobs before anything can touch one.
+    public static func open(
+        store: BlobStore, metadata: any RegistryMetadata, options: RegistryOptions = .init(), logger: Logger
+    ) async throws -> RegistryService {
+        RegistryService(
+            store: store, metadata: metadata, options: options, condemned: Set(try await metadata.condemnedBlobs().keys), logger: logger)
+    }
+
+    private init(store: BlobStore, metadata: any RegistryMetadata, options: RegistryOptions, condemned: Set<Digest>, logger: Logger) {
         self.store = store
         self.metadata = metadata
         self.accounts = metadata
+        self.packages = metadata
         self.options = options
+        let liveness = BlobLiveness(metadata: metadata, condemned: condemned)
+        self.liveness = liveness
+        self.collector = GarbageCollector(
+            store: store, metadata: metadata, liveness: liveness, settings: options.collection, metrics: metrics, logger: logger)
     }
 
     /// The blob, if it is linked into `repository` and present in the store: knowing a digest
-    /// never lets a client read another repository's data.
+    /// never lets a client read another repository's data. Touches it first, so that a blob
+    /// garbage collection condemned is revived before it is acknowledged.
     func linkedBlob(_ digest: Digest, in repository: RepositoryName) async throws -> BlobInfo? {
+        try await liveness.touch([digest])
         guard try await metadata.isBlobLinked(digest, in: repository) else { return nil }
         return store.stat(digest)
     }

@@ -1,0 +1,159 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The engine's half of garbage collection: it forgets blobs it is told are garbage and gives
+/// back their space. Which blobs are garbage is the caller's business (the registry marks them
+/// from its metadata); the engine only guarantees that nothing it still indexes is lost.
+///
+/// Order of every step, so that a crash anywhere leaves a store that opens: the index is
+/// published without the entries first, the pack files go after. A crash between the two leaves
+/// a pack the published index does not cover; the next open indexes it again, and the blobs in
+/// it are garbage the next collection finds once more.
+extension BlobStore {
+    /// Drops the digests from the index and deletes every pack left without a live record.
+    /// Shared packs that keep some live records stay until `compact` copies those out.
+    @discardableResult
+    public func remove(_ digests: [Digest], checkpoint: @Sendable (CollectionCheckpoint) -> Void = { _ in }) async throws
+        -> RemovalResult
+    {
+        try checkOpen()
+        var result = RemovalResult()
+        var touchedPacks = Set<UInt64>()
+        for digest in digests {
+            guard let location = index.remove(digest) else { continue }
+            result.blobs += 1
+            result.bytes += location.logicalLength
+            touchedPacks.insert(location.packID)
+        }
+        let livePacks = Set(index.entries().map(\.1.packID))
+        let emptied = touchedPacks.subtracting(livePacks).subtracting(index.openPacks)
+        result.packsDeleted = emptied.count
+        result.bytesFreed = try await retireAndDelete(emptied, checkpoint: checkpoint)
+        return result
+    }
+
+    /// How full each pack is: the base of compaction's choice, and of the dry-run report.
+    public func packUsage() async throws -> [PackUsage] {
+        let open = index.openPacks
+        var usage: [UInt64: PackUsage] = [:]
+        for (_, location) in index.entries() where !open.contains(location.packID) {
+            usage[location.packID, default: PackUsage(packID: location.packID)].add(location)
+        }
+        let directory = self.directory
+        let packs = usage.values.sorted { $0.packID < $1.packID }
+        return try await BlockingIO.run {
+            try packs.compactMap { entry in
+                var entry = entry
+                guard let size = try FileSystem.fileSize(directory.packPath(entry.packID)) else { return nil }
+                entry.fileSize = size
+                return entry
+            }
+        }
+    }
+
+    /// Copies the live records of shared packs whose dead share is at least `deadShare` into
+    /// the open shared pack (each verified against its checksums as it is read), publishes the
+    /// index that points at the copies, then deletes the old packs. Stops starting new packs once
+    /// `byteLimit` bytes were copied.
+    @discardableResult
+    public func compact(
+        deadShare: Double, byteLimit: UInt64, checkpoint: @Sendable (CollectionCheckpoint) -> Void = { _ in }
+    ) async throws -> CompactionResult {
+        try checkOpen()
+        var result = CompactionResult()
+        // A solo pack's record is live as long as the pack exists: only shared packs ever qualify.
+        let candidates = try await packUsage().filter { $0.deadShare >= deadShare }
+        var compacted = Set<UInt64>()
+        for pack in candidates {
+            guard result.bytesCopied < byteLimit else { break }
+            for (digest, location) in index.entries() where location.packID == pack.packID {
+                let reader = try RecordReader(path: directory.packPath(location.packID), digest: digest, location: location)
+                let stored = try await reader.storedPayload()
+                let record = RecordEncoder.blob(digest: digest, stored: stored, logicalLength: location.logicalLength, codec: location.codec)
+                let copy = try await writer.append(
+                    record, digest: digest, storedLength: location.storedLength, logicalLength: location.logicalLength,
+                    codec: location.codec)
+                if copy != location, index.relocate(digest, from: location, to: copy) {
+                    result.blobsCopied += 1
+                    result.bytesCopied += location.storedLength
+                }
+            }
+            compacted.insert(pack.packID)
+            result.packs += 1
+        }
+        checkpoint(.copied)
+        result.bytesFreed = try await retireAndDelete(compacted, checkpoint: checkpoint)
+        return result
+    }
+
+    /// Publishes an index that no longer covers `packs`, then deletes their files; returns the
+    /// bytes the files held. Readers that opened a pack before keep reading it: an unlinked file
+    /// lives until its last descriptor closes.
+    private func retireAndDelete(_ packs: Set<UInt64>, checkpoint: @Sendable (CollectionCheckpoint) -> Void) async throws -> UInt64 {
+        index.retire(packs)
+        try await publisher.publish()
+        checkpoint(.published)
+        let directory = self.directory
+        return try await BlockingIO.run {
+            var freed: UInt64 = 0
+            for id in packs.sorted() {
+                freed += try FileSystem.fileSize(directory.packPath(id)) ?? 0
+                freed += try FileSystem.fileSize(directory.packIndexPath(id)) ?? 0
+                try FileSystem.remove(directory.packIndexPath(id))
+                try FileSystem.remove(directory.packPath(id))
+            }
+            if !packs.isEmpty { try FileSystem.syncDirectory(directory.packs) }
+            return freed
+        }
+    }
+}
+
+/// A point inside a removal or a compaction, for crash tests that stop the process there.
+public enum CollectionCheckpoint: String, Sendable {
+    /// Compaction's copies are durable; the index still points at the old packs.
+    case copied
+    /// The index no longer covers the packs; their files are still there.
+    case published
+}
+
+public struct RemovalResult: Sendable, Equatable {
+    public var blobs = 0
+    /// Logical bytes of the blobs dropped from the index.
+    public var bytes: UInt64 = 0
+    public var packsDeleted = 0
+    /// Bytes of the pack and pack index files deleted.
+    public var bytesFreed: UInt64 = 0
+}
+
+public struct CompactionResult: Sendable, Equatable {
+    public var packs = 0
+    public var blobsCopied = 0
+    public var bytesCopied: UInt64 = 0
+    public var bytesFreed: UInt64 = 0
+}
+
+/// One pack's live records against its size on disk.
+public struct PackUsage: Sendable, Equatable {
+    public let packID: UInt64
+    public var liveRecords = 0
+    /// Bytes the live records take in the pack, headers and block tables included.
+    public var liveBytes: UInt64 = 0
+    /// The file's size, pack header (and a shared pack's seal) included.
+    public var fileSize: UInt64 = 0
+
+    init(packID: UInt64) {
+        self.packID = packID
+    }
+
+    mutating func add(_ location: BlobLocation) {
+        liveRecords += 1
+        liveBytes += RecordHeader.recordLength(storedLength: location.storedLength)
+    }
+
+    /// Bytes of the file that no live record needs, framing included.
+    public var deadBytes: UInt64 { fileSize > liveBytes ? fileSize - liveBytes : 0 }
+    public var deadShare: Double { fileSize == 0 ? 0 : Double(deadBytes) / Double(fileSize) }
+}

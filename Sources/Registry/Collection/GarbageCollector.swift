@@ -1,0 +1,167 @@
+import BlobStore
+import Foundation
+import Logging
+
+/// Online garbage collection (DESIGN.md, "Garbage collection"): pushes and pulls go on while it
+/// runs. A run goes through its phases in order, and a crash in any of them leaves a registry
+/// that opens with nothing referenced missing:
+/// 1. purge: deletions past their restore window are deleted for good (one transaction);
+/// 2. retain: retention policies delete (restorably) what they no longer keep (one transaction);
+/// 3. mark: the engine's blobs are listed first, then the metadata's marks are read, so a blob
+///    committed meanwhile is never a candidate;
+/// 4. condemn: unmarked blobs are condemned, durably, with the time;
+/// 5. sweep: blobs condemned by an earlier run more than a grace period ago, untouched since and
+///    still unmarked, are unlinked (one transaction per batch, which checks the marks again) and
+///    then dropped from the engine; a crash between the two leaves an unlinked, unmarked blob
+///    the next run condemns again;
+/// 6. compact: shared packs mostly dead are copied out and deleted.
+public actor GarbageCollector {
+    let store: BlobStore
+    let metadata: any CollectionMetadata & PackageStore
+    let liveness: BlobLiveness
+    let settings: CollectionSettings
+    let metrics: RegistryMetrics
+    let logger: Logger
+    private var current: Task<CollectionReport, any Error>?
+
+    init(
+        store: BlobStore, metadata: any CollectionMetadata & PackageStore, liveness: BlobLiveness, settings: CollectionSettings,
+        metrics: RegistryMetrics, logger: Logger
+    ) {
+        self.store = store
+        self.metadata = metadata
+        self.liveness = liveness
+        self.settings = settings
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Runs a collection, or joins the one in progress. A dry run changes nothing and reports
+    /// what a run would purge, delete by retention, condemn and delete.
+    public func run(dryRun: Bool = false) async throws -> CollectionReport {
+        if dryRun { return try await collect(dryRun: true) }
+        if let current { return try await current.value }
+        let task = Task { try await self.collect(dryRun: false) }
+        current = task
+        defer { current = nil }
+        return try await task.value
+    }
+
+    /// Runs every `settings.interval` seconds until cancelled.
+    func schedule() async {
+        guard settings.interval > 0 else { return }
+        while (try? await Task.sleep(for: .seconds(settings.interval))) != nil {
+            do {
+                _ = try await run()
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.error("garbage collection failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private func collect(dryRun: Bool) async throws -> CollectionReport {
+        let clock = ContinuousClock.now
+        let now = UnixTime.now()
+        let cutoff = now - settings.gracePeriod
+        let windowStart = now - settings.restoreWindow
+        var report = CollectionReport(dryRun: dryRun, started: now)
+
+        report.purged = try await metadata.purgeDeletions(before: windowStart, dryRun: dryRun)
+        try phase("purged")
+        report.retained = try await metadata.applyRetention(now: now, dryRun: dryRun)
+        try phase("retained")
+
+        let blobs = store.allBlobs()
+        let marked = try await metadata.markedBlobs(linkedAfter: cutoff, deletedAfter: windowStart)
+        let unmarked = blobs.filter { !marked.contains($0.digest) }
+        let sizes = Dictionary(blobs.map { ($0.digest, $0.size) }, uniquingKeysWith: { first, _ in first })
+        report.blobs = blobs.count
+        report.markedBlobs = blobs.count - unmarked.count
+        report.markedBytes = blobs.reduce(0) { $0 + $1.size } - unmarked.reduce(0) { $0 + $1.size }
+        report.reclaimable = try await reclaimable(unmarked)
+        try phase("marked")
+
+        let condemned = try await metadata.condemnedBlobs()
+        let unmarkedDigests = Set(unmarked.map(\.digest))
+        let fresh = unmarked.map(\.digest).filter { condemned[$0] == nil }
+        report.condemnedBlobs = fresh.count
+        report.condemnedBytes = fresh.reduce(0) { $0 + (sizes[$1] ?? 0) }
+        let due = condemned.filter { $0.value < cutoff && unmarkedDigests.contains($0.key) }.map(\.key)
+        if dryRun {
+            report.deletedBlobs = due.count
+            report.deletedBytes = due.reduce(0) { $0 + (sizes[$1] ?? 0) }
+            return finish(report, since: clock)
+        }
+        try await liveness.condemn(fresh, at: now)
+        // Condemned blobs that are marked again, or no longer stored, are off the list.
+        try await liveness.pardon(condemned.keys.filter { !unmarkedDigests.contains($0) })
+        try phase("condemned")
+
+        for start in stride(from: 0, to: due.count, by: settings.sweepBatch) {
+            let taken = liveness.beginSweep(Array(due[start..<min(start + settings.sweepBatch, due.count)]))
+            do {
+                let swept = try await metadata.sweep(taken, condemnedBefore: cutoff, linkedAfter: cutoff)
+                try phase("swept")
+                let removal = try await store.remove(swept) { self.settings.checkpoint("removal-\($0.rawValue)") }
+                report.deletedBlobs += removal.blobs
+                report.deletedBytes += removal.bytes
+                report.packsDeleted += removal.packsDeleted
+                report.bytesFreed += removal.bytesFreed
+            } catch {
+                liveness.endSweep(taken)
+                throw error
+            }
+            liveness.endSweep(taken)
+        }
+        try phase("removed")
+
+        let compaction = try await store.compact(deadShare: settings.compactDeadShare, byteLimit: settings.compactByteLimit) {
+            self.settings.checkpoint("compaction-\($0.rawValue)")
+        }
+        report.compactedPacks = compaction.packs
+        report.compactedBlobs = compaction.blobsCopied
+        report.compactedBytes = compaction.bytesCopied
+        report.bytesFreed += compaction.bytesFreed
+        try phase("compacted")
+        return finish(report, since: clock)
+    }
+
+    private func phase(_ name: String) throws {
+        settings.checkpoint(name)
+        try Task.checkCancellation()
+    }
+
+    /// Unmarked blobs grouped by the packages that link them.
+    private func reclaimable(_ unmarked: [BlobInfo]) async throws -> [CollectionReport.PackageReclaim] {
+        guard !unmarked.isEmpty else { return [] }
+        let owners = try await metadata.linkingPackages()
+        var byPackage: [String: CollectionReport.PackageReclaim] = [:]
+        for blob in unmarked {
+            for package in Set(owners[blob.digest] ?? ["(unlinked)"]) {
+                byPackage[package, default: .init(package: package)].blobs += 1
+                byPackage[package, default: .init(package: package)].bytes += blob.size
+            }
+        }
+        return byPackage.values.sorted { $0.package < $1.package }
+    }
+
+    private func finish(_ report: CollectionReport, since start: ContinuousClock.Instant) -> CollectionReport {
+        var report = report
+        let elapsed = ContinuousClock.now - start
+        report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        metrics.collection(report)
+        logger.info(
+            "garbage collection \(report.dryRun ? "dry run" : "run")",
+            metadata: [
+                "marked_blobs": "\(report.markedBlobs)", "marked_bytes": "\(report.markedBytes)",
+                "condemned_blobs": "\(report.condemnedBlobs)", "condemned_bytes": "\(report.condemnedBytes)",
+                "deleted_blobs": "\(report.deletedBlobs)", "deleted_bytes": "\(report.deletedBytes)",
+                "compacted_packs": "\(report.compactedPacks)", "compacted_bytes": "\(report.compactedBytes)",
+                "bytes_freed": "\(report.bytesFreed)", "purged": "\(report.purged.count)",
+                "retained": "\(report.retained.count)", "seconds": "\(report.seconds)",
+            ])
+        return report
+    }
+}
