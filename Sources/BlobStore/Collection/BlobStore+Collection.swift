@@ -35,9 +35,10 @@ extension BlobStore {
         return result
     }
 
-    /// How full each pack is: the base of compaction's choice, and of the dry-run report.
-    public func packUsage() async throws -> [PackUsage] {
-        let open = index.openPacks
+    /// How full each pack that holds a live record is: the base of compaction's choice. With
+    /// `includingOpen`, the shared pack still being appended to is counted too.
+    public func packUsage(includingOpen: Bool = false) async throws -> [PackUsage] {
+        let open = includingOpen ? [] : index.openPacks
         var usage: [UInt64: PackUsage] = [:]
         for (_, location) in index.entries() where !open.contains(location.packID) {
             usage[location.packID, default: PackUsage(packID: location.packID)].add(location)
@@ -64,6 +65,10 @@ extension BlobStore {
     ) async throws -> CompactionResult {
         try checkOpen()
         var result = CompactionResult()
+        let open = index.openPacks
+        if try await packUsage(includingOpen: true).contains(where: { open.contains($0.packID) && $0.deadShare >= deadShare }) {
+            await writer.sealOpenPack()
+        }
         // A solo pack's record is live as long as the pack exists: only shared packs ever qualify.
         let candidates = try await packUsage().filter { $0.deadShare >= deadShare }
         var compacted = Set<UInt64>()
@@ -73,13 +78,11 @@ extension BlobStore {
                 let reader = try RecordReader(path: directory.packPath(location.packID), digest: digest, location: location)
                 let stored = try await reader.storedPayload()
                 let record = RecordEncoder.blob(digest: digest, stored: stored, logicalLength: location.logicalLength, codec: location.codec)
-                let copy = try await writer.append(
+                try await writer.append(
                     record, digest: digest, storedLength: location.storedLength, logicalLength: location.logicalLength,
-                    codec: location.codec)
-                if copy != location, index.relocate(digest, from: location, to: copy) {
-                    result.blobsCopied += 1
-                    result.bytesCopied += location.storedLength
-                }
+                    codec: location.codec, replacing: location)
+                result.blobsCopied += 1
+                result.bytesCopied += location.storedLength
             }
             compacted.insert(pack.packID)
             result.packs += 1

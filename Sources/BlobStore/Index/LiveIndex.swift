@@ -71,6 +71,7 @@ final class LiveIndex: Sendable {
 
     /// Points the digest at its copy, if it is still where compaction found it; returns whether
     /// it moved.
+    @discardableResult
     func relocate(_ digest: Digest, from old: BlobLocation, to new: BlobLocation) -> Bool {
         state.withLock { state in
             guard state.lookup(digest) == old else { return false }

@@ -30,6 +30,7 @@ actor SharedPackWriter {
         let end: UInt64
         let digest: Digest
         let location: BlobLocation
+        let replacing: BlobLocation?
         let continuation: CheckedContinuation<BlobLocation, any Error>
     }
 
@@ -54,13 +55,17 @@ actor SharedPackWriter {
     }
 
     /// Appends a record and returns once it is durable and indexed. If the digest was indexed
-    /// meanwhile (a concurrent push of the same blob) the location in force is returned.
-    func append(_ record: [UInt8], digest: Digest, storedLength: UInt64, logicalLength: UInt64, codec: BlobCodec)
-        async throws -> BlobLocation
-    {
+    /// meanwhile (a concurrent push of the same blob) the location in force is returned. A copy
+    /// made by compaction names the location it `replaces`: the index moves to the copy if it
+    /// still points there, and the copy's location is returned either way.
+    @discardableResult
+    func append(
+        _ record: [UInt8], digest: Digest, storedLength: UInt64, logicalLength: UInt64, codec: BlobCodec,
+        replacing: BlobLocation? = nil
+    ) async throws -> BlobLocation {
         let pending = try write(record, digest: digest, storedLength: storedLength, logicalLength: logicalLength, codec: codec)
         return try await withCheckedThrowingContinuation { continuation in
-            enqueue(pending, continuation)
+            enqueue(pending, replacing: replacing, continuation)
         }
     }
 
@@ -95,12 +100,13 @@ actor SharedPackWriter {
     }
 
     /// Joins the next group sync of the record's pack, starting one if none is running.
-    private func enqueue(_ pending: Pending, _ continuation: CheckedContinuation<BlobLocation, any Error>) {
+    private func enqueue(_ pending: Pending, replacing: BlobLocation?, _ continuation: CheckedContinuation<BlobLocation, any Error>) {
         guard let pack = packs[pending.packID] else {
             continuation.resume(throwing: BlobStoreError.syncFailed(path: directory.packPath(pending.packID), code: 0))
             return
         }
-        pack.waiters.append(Waiter(end: pending.end, digest: pending.digest, location: pending.location, continuation: continuation))
+        pack.waiters.append(Waiter(
+            end: pending.end, digest: pending.digest, location: pending.location, replacing: replacing, continuation: continuation))
         if !pack.syncing {
             pack.syncing = true
             let id = pack.id
@@ -138,7 +144,12 @@ actor SharedPackWriter {
             let ready = pack.waiters.filter { $0.end <= target }
             pack.waiters.removeAll { $0.end <= target }
             for waiter in ready {
-                waiter.continuation.resume(returning: index.insert(waiter.digest, waiter.location))
+                if let old = waiter.replacing {
+                    index.relocate(waiter.digest, from: old, to: waiter.location)
+                    waiter.continuation.resume(returning: waiter.location)
+                } else {
+                    waiter.continuation.resume(returning: index.insert(waiter.digest, waiter.location))
+                }
             }
         }
         pack.syncing = false
@@ -184,9 +195,10 @@ actor SharedPackWriter {
         await onSealed()
     }
 
-    /// Seals the open pack (once its records are synced) so that a clean shutdown leaves nothing
-    /// to recover.
-    func close() async {
+    /// Seals the open pack (once its records are synced); the next record starts a new one. A
+    /// clean shutdown does it so that nothing is left to recover, and compaction so that a pack
+    /// mostly dead need not wait until it fills up.
+    func sealOpenPack() async {
         guard let pack = current else { return }
         current = nil
         pack.closed = true

@@ -67,7 +67,7 @@ public final class BlobStore: Sendable {
     /// resumable on disk.
     public func close() async throws {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        await writer.close()
+        await writer.sealOpenPack()
         try await publisher.publish()
         lock.release()
     }

@@ -46,27 +46,31 @@ struct RegistryHarness {
 
     /// Pushes a blob monolithically and returns its digest.
     @discardableResult
-    func pushBlob(_ bytes: [UInt8], to name: String) async throws -> Digest {
+    func pushBlob(_ bytes: [UInt8], to name: String, headers: HTTPFields = [:]) async throws -> Digest {
         let digest = Digest.of(bytes)
-        let response = try await request(.post, "/v2/\(name)/blobs/uploads/?digest=\(digest)", body: bytes)
+        let response = try await request(.post, "/v2/\(name)/blobs/uploads/?digest=\(digest)", headers: headers, body: bytes)
         guard response.status == .created else { throw Failure("push of \(digest) answered \(response.status)") }
         return digest
     }
 
-    /// An OCI image manifest over freshly pushed config and layers.
-    func pushImage(_ name: String, tag: String, layers: [[UInt8]], extra: String = "") async throws -> (digest: Digest, bytes: [UInt8]) {
+    /// An OCI image manifest over freshly pushed config and layers (or layers the repository
+    /// should hold already, without `pushLayers`).
+    func pushImage(
+        _ name: String, tag: String, layers: [[UInt8]], extra: String = "", headers: HTTPFields = [:], pushLayers: Bool = true
+    ) async throws -> (digest: Digest, bytes: [UInt8]) {
         let config = Array(#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#.utf8)
-        let configDigest = try await pushBlob(config, to: name)
+        let configDigest = try await pushBlob(config, to: name, headers: headers)
         var descriptors: [String] = []
         for layer in layers {
-            let digest = try await pushBlob(layer, to: name)
+            let digest = pushLayers ? try await pushBlob(layer, to: name, headers: headers) : Digest.of(layer)
             descriptors.append(#"{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"\#(digest)","size":\#(layer.count)}"#)
         }
         let manifest = Array("""
             {"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\(configDigest)","size":\(config.count)},"layers":[\(descriptors.joined(separator: ","))]\(extra)}
             """.utf8)
-        let response = try await request(
-            .put, "/v2/\(name)/manifests/\(tag)", headers: [.contentType: "application/vnd.oci.image.manifest.v1+json"], body: manifest)
+        var manifestHeaders = headers
+        manifestHeaders[.contentType] = "application/vnd.oci.image.manifest.v1+json"
+        let response = try await request(.put, "/v2/\(name)/manifests/\(tag)", headers: manifestHeaders, body: manifest)
         guard response.status == .created else { throw Failure("manifest push answered \(response.status): \(response.text)") }
         return (Digest.of(manifest), manifest)
     }

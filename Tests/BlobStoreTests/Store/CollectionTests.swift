@@ -1,0 +1,114 @@
+@testable import BlobStore
+import Foundation
+import Testing
+
+@Suite("BlobStore garbage collection")
+struct CollectionTests {
+    /// Blobs of mixed sizes: the large ones get solo packs, the small ones fill shared packs
+    /// that rotate and seal.
+    private func fill(_ store: BlobStore, count: Int, seed: UInt64) async throws -> [[UInt8]] {
+        var random = SeededGenerator(seed: seed)
+        var blobs: [[UInt8]] = []
+        for index in 0..<count {
+            let blob = random.bytes(index % 5 == 0 ? 20_000 + index : 3000 + index * 11)
+            try await store.put(blob)
+            blobs.append(blob)
+        }
+        return blobs
+    }
+
+    private func packFiles(_ directory: TemporaryDirectory) throws -> Set<String> {
+        Set(try FileManager.default.contentsOfDirectory(atPath: directory.path + "/packs"))
+    }
+
+    @Test func removedBlobsAreGoneAfterReopenAndEmptiedPacksAreDeleted() async throws {
+        let directory = TemporaryDirectory()
+        var store = try await BlobStore.open(at: directory.path, options: smallStoreOptions())
+        let blobs = try await fill(store, count: 60, seed: 7)
+        let doomed = blobs.enumerated().filter { $0.offset % 2 == 0 }.map { Digest.of($0.element) }
+        let kept = blobs.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+        let before = try packFiles(directory)
+
+        let result = try await store.remove(doomed + [Digest.of(Array("never stored".utf8))])
+
+        #expect(result.blobs == doomed.count)
+        #expect(result.packsDeleted >= 6, "every second blob of each fifth is a solo pack")
+        #expect(result.bytesFreed > 0)
+        #expect(try packFiles(directory).isSubset(of: before))
+        for digest in doomed { #expect(!store.contains(digest)) }
+        for blob in kept { #expect(try await store.bytes(of: Digest.of(blob)) == blob) }
+        try await store.close()
+
+        store = try await BlobStore.open(at: directory.path, options: smallStoreOptions())
+        #expect(Set(store.allBlobs().map(\.digest)) == Set(kept.map { Digest.of($0) }))
+        for blob in kept { #expect(try await store.bytes(of: Digest.of(blob)) == blob) }
+        // A removed blob can be stored again, and is then readable as any other.
+        let again = blobs[0]
+        try await store.put(again)
+        #expect(try await store.bytes(of: Digest.of(again)) == again)
+        try await store.close()
+    }
+
+    @Test func compactionCopiesLiveRecordsAndDeletesMostlyDeadPacks() async throws {
+        let directory = TemporaryDirectory()
+        var store = try await BlobStore.open(at: directory.path, options: smallStoreOptions())
+        var random = SeededGenerator(seed: 11)
+        let blobs = (0..<80).map { random.bytes(4000 + $0) }
+        for blob in blobs { try await store.put(blob) }
+        let survivors = blobs.enumerated().filter { $0.offset % 4 == 0 }.map(\.element)
+        try await store.remove(blobs.enumerated().filter { $0.offset % 4 != 0 }.map { Digest.of($0.element) })
+        // The open shared pack too: compaction seals it when it is mostly dead.
+        let usage = try await store.packUsage(includingOpen: true)
+        let sealedBefore = Set(usage.filter { $0.deadShare >= 0.5 }.map(\.packID))
+        #expect(sealedBefore.count > 1)
+
+        let result = try await store.compact(deadShare: 0.5, byteLimit: .max)
+
+        #expect(result.packs == sealedBefore.count)
+        #expect(result.blobsCopied > 0 && result.bytesFreed > 0)
+        let remaining = try packFiles(directory)
+        for id in sealedBefore {
+            #expect(!remaining.contains("pack-\(DataDirectory.hex(id)).pack"))
+        }
+        for blob in survivors { #expect(try await store.bytes(of: Digest.of(blob)) == blob) }
+        try await store.close()
+
+        store = try await BlobStore.open(at: directory.path, options: smallStoreOptions())
+        #expect(Set(store.allBlobs().map(\.digest)) == Set(survivors.map { Digest.of($0) }))
+        for blob in survivors { #expect(try await store.bytes(of: Digest.of(blob)) == blob) }
+        try await store.close()
+    }
+
+    @Test func compactionRespectsItsByteLimit() async throws {
+        let directory = TemporaryDirectory()
+        let store = try await BlobStore.open(at: directory.path, options: smallStoreOptions())
+        var random = SeededGenerator(seed: 12)
+        let blobs = (0..<80).map { random.bytes(4000 + $0) }
+        for blob in blobs { try await store.put(blob) }
+        try await store.remove(blobs.enumerated().filter { $0.offset % 4 != 0 }.map { Digest.of($0.element) })
+        let candidates = try await store.packUsage().filter { $0.deadShare >= 0.5 }.count
+        #expect(candidates > 1)
+
+        let result = try await store.compact(deadShare: 0.5, byteLimit: 1)
+
+        #expect(result.packs == 1, "the limit stops compaction after the first pack")
+        try await store.close()
+    }
+
+    @Test func aCompactedBlobIsReadFromItsNewPack() async throws {
+        let directory = TemporaryDirectory()
+        let store = try await BlobStore.open(at: directory.path, options: smallStoreOptions())
+        var random = SeededGenerator(seed: 13)
+        let blobs = (0..<40).map { random.bytes(4000 + $0) }
+        for blob in blobs { try await store.put(blob) }
+        let survivor = blobs[0]
+        try await store.remove(blobs.dropFirst().map { Digest.of($0) })
+        let oldLocation = try #require(store.index.lookup(Digest.of(survivor)))
+
+        try await store.compact(deadShare: 0.5, byteLimit: .max)
+        #expect(store.index.lookup(Digest.of(survivor)) != oldLocation)
+        #expect(!FileManager.default.fileExists(atPath: store.directory.packPath(oldLocation.packID)))
+        #expect(try await store.bytes(of: Digest.of(survivor)) == survivor)
+        try await store.close()
+    }
+}
