@@ -18,9 +18,10 @@ final class ServerProcess: @unchecked Sendable {
 
     static let executable = BuiltExecutable.url("stowage")
 
-    /// Starts the server and waits for its "listening on" line.
-    static func start(arguments: [String] = []) async throws -> ServerProcess {
-        let server = try ServerProcess(arguments: arguments)
+    /// Starts the server and waits for its "listening on" line. With `directory`, it works in
+    /// that folder (a server that crashed there before); otherwise in a fresh one.
+    static func start(arguments: [String] = [], environment: [String: String] = [:], directory: URL? = nil) async throws -> ServerProcess {
+        let server = try ServerProcess(arguments: arguments, environment: environment, directory: directory)
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             if let port = server.listeningPort() {
@@ -40,19 +41,20 @@ final class ServerProcess: @unchecked Sendable {
     /// The data directory `stowage serve` uses, for admin commands run beside it.
     var dataDirectory: String { directory.appendingPathComponent("data").path }
 
-    private init(arguments: [String]) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        errorURL = directory.appendingPathComponent("server.stderr")
+    private init(arguments: [String], environment: [String: String], directory: URL?) throws {
+        self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("stowage-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+        errorURL = self.directory.appendingPathComponent("server-\(UUID().uuidString).stderr")
         _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
         guard FileManager.default.isExecutableFile(atPath: Self.executable.path) else {
             throw ExternalTool.Failure(description: "no built stowage binary beside the tests (\(Self.executable.path)); run `swift build --build-tests`")
         }
         process.executableURL = Self.executable
-        process.arguments = ["serve", "--data-dir", directory.appendingPathComponent("data").path, "--listen", "127.0.0.1:0"] + arguments
+        process.arguments = ["serve", "--data-dir", self.directory.appendingPathComponent("data").path, "--listen", "127.0.0.1:0"] + arguments
         process.standardOutput = output.pipe
         process.standardError = try FileHandle(forWritingTo: errorURL)
         process.standardInput = FileHandle.nullDevice
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         try process.run()
     }
 
@@ -69,11 +71,12 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// Sends SIGTERM and waits for the exit; returns the exit status (nil if it did not stop in
-    /// time or died of a signal, which the caller reports). Removes the data directory.
-    func stop() async -> Int32? {
+    /// time or died of a signal, which the caller reports). Removes the data directory unless
+    /// told to keep it.
+    func stop(keepingData: Bool = false) async -> Int32? {
         defer {
             output.stop()
-            try? FileManager.default.removeItem(at: directory)
+            if !keepingData { try? FileManager.default.removeItem(at: directory) }
         }
         guard process.isRunning else { return process.terminationReason == .exit ? process.terminationStatus : nil }
         kill(process.processIdentifier, SIGTERM)
@@ -97,12 +100,26 @@ final class ServerProcess: @unchecked Sendable {
         }
     }
 
+    /// Waits for a server that is expected to die (a crash test's SIGKILL); true if it died of
+    /// a signal within `seconds`.
+    func waitForDeath(seconds: Double) async -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        guard !process.isRunning else { return false }
+        output.stop()
+        return process.terminationReason == .uncaughtSignal
+    }
+
     /// A plain HTTP request to the server, bypassing every client.
-    func request(_ method: String, _ path: String, accept: String? = nil) async throws -> Response {
+    func request(
+        _ method: String, _ path: String, accept: String? = nil, headers: [String: String] = [:], body: Data? = nil
+    ) async throws -> Response {
         var request = URLRequest(url: URL(string: "http://\(host)\(path)")!)
         request.httpMethod = method
-        request.timeoutInterval = 20
+        request.timeoutInterval = 60
         if let accept { request.setValue(accept, forHTTPHeaderField: "Accept") }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        request.httpBody = body
         let (body, response) = try await URLSession.shared.data(for: request)
         let http = response as! HTTPURLResponse
         var headers: [String: String] = [:]

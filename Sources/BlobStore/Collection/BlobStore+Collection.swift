@@ -38,9 +38,10 @@ extension BlobStore {
     /// How full each pack that holds a live record is: the base of compaction's choice. With
     /// `includingOpen`, the shared pack still being appended to is counted too.
     public func packUsage(includingOpen: Bool = false) async throws -> [PackUsage] {
-        let open = includingOpen ? [] : index.openPacks
-        var usage: [UInt64: PackUsage] = [:]
-        for (_, location) in index.entries() where !open.contains(location.packID) {
+        let open = index.openPacks
+        // An open pack whose records were all removed is still worth sealing and deleting.
+        var usage: [UInt64: PackUsage] = includingOpen ? Dictionary(uniqueKeysWithValues: open.map { ($0, PackUsage(packID: $0)) }) : [:]
+        for (_, location) in index.entries() where includingOpen || !open.contains(location.packID) {
             usage[location.packID, default: PackUsage(packID: location.packID)].add(location)
         }
         let directory = self.directory
@@ -57,8 +58,8 @@ extension BlobStore {
 
     /// Copies the live records of shared packs whose dead share is at least `deadShare` into
     /// the open shared pack (each verified against its checksums as it is read), publishes the
-    /// index that points at the copies, then deletes the old packs. Stops starting new packs once
-    /// `byteLimit` bytes were copied.
+    /// index that points at the copies, then deletes the old packs, and any closed pack left
+    /// without a live record. Stops starting new packs once `byteLimit` bytes were copied.
     @discardableResult
     public func compact(
         deadShare: Double, byteLimit: UInt64, checkpoint: @Sendable (CollectionCheckpoint) -> Void = { _ in }
@@ -66,12 +67,16 @@ extension BlobStore {
         try checkOpen()
         var result = CompactionResult()
         let open = index.openPacks
-        if try await packUsage(includingOpen: true).contains(where: { open.contains($0.packID) && $0.deadShare >= deadShare }) {
+        if try await packUsage(includingOpen: true).contains(where: {
+            open.contains($0.packID) && $0.fileSize > UInt64(PackHeader.size) && $0.deadShare >= deadShare
+        }) {
             await writer.sealOpenPack()
         }
         // A solo pack's record is live as long as the pack exists: only shared packs ever qualify.
         let candidates = try await packUsage().filter { $0.deadShare >= deadShare }
-        var compacted = Set<UInt64>()
+        // Closed packs without a live record: a pack whose last records were removed while it
+        // was still open, or a solo pack that lost a race to store the same blob.
+        var compacted = index.closedPacks.subtracting(index.entries().map(\.1.packID))
         for pack in candidates {
             guard result.bytesCopied < byteLimit else { break }
             for (digest, location) in index.entries() where location.packID == pack.packID {

@@ -151,6 +151,11 @@ final class LiveIndex: Sendable {
     /// Shared packs still being appended to.
     var openPacks: Set<UInt64> { state.withLock { $0.openPacks } }
 
+    /// Packs that will never change again: covered by the published index, or closed since.
+    var closedPacks: Set<UInt64> {
+        state.withLock { $0.closedPacks.union($0.published?.coveredPacks ?? []).subtracting($0.retiredPacks) }
+    }
+
     /// Closed packs waiting for the next publication.
     var pendingClosedPacks: Int { state.withLock { $0.closedPacks.count } }
 }

@@ -20,6 +20,8 @@ public protocol CollectionMetadata: Sendable {
     func sweep(_ digests: [Digest], condemnedBefore: Int64, linkedAfter: Int64) async throws -> [Digest]
     /// The packages each digest is linked into, for reports.
     func linkingPackages() async throws -> [Digest: [String]]
+    /// Gives back the space the journal grew to while the run deleted rows.
+    func shrinkJournal() async throws
 }
 
 /// A deletion whose restore window has passed.

@@ -124,6 +124,7 @@ public actor GarbageCollector {
         report.compactedBlobs = compaction.blobsCopied
         report.compactedBytes = compaction.bytesCopied
         report.bytesFreed += compaction.bytesFreed
+        if report.deletedBlobs > 0 || !report.purged.isEmpty { try await metadata.shrinkJournal() }
         try phase("compacted")
         return finish(report, since: clock)
     }

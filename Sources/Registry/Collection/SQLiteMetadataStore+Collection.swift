@@ -1,4 +1,5 @@
 import BlobStore
+import Dispatch
 
 /// Garbage collection's queries over the tables of migrations 1 and 3 (docs/FORMAT.md).
 extension SQLiteMetadataStore: CollectionMetadata {
@@ -103,6 +104,21 @@ extension SQLiteMetadataStore: CollectionMetadata {
                 packages[try row.digest(at: 0), default: []].append(row.optionalText(at: 2) ?? row.text(at: 1))
             }
             return packages
+        }
+    }
+
+    /// Checkpoints the write-ahead log and truncates it: SQLite reuses the log but never shrinks
+    /// it, so a run that deleted many rows would otherwise leave it at its largest. A connection
+    /// of its own, because the writer's statements all run inside transactions.
+    public func shrinkJournal() async throws {
+        let path = self.path
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result {
+                    let connection = try SQLiteConnection(path: path, readOnly: false)
+                    try connection.execute("PRAGMA busy_timeout = 5000; PRAGMA wal_checkpoint(TRUNCATE)")
+                })
+            }
         }
     }
 

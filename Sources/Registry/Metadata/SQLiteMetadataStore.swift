@@ -8,6 +8,7 @@ import Synchronization
 /// read-only connection (`SQLiteReader`). Both run SQLite's blocking calls on their own dispatch
 /// queues, off the cooperative pool.
 public final class SQLiteMetadataStore: MetadataStore {
+    let path: String
     let writer: SQLiteWriter
     let reader: SQLiteReader
     /// When each token's last use was last queued for writing, so that `authenticate` writes it
@@ -24,6 +25,7 @@ public final class SQLiteMetadataStore: MetadataStore {
         try SQLiteMigrations.migrate(writeConnection)
         let readConnection = try SQLiteConnection(path: path, readOnly: true)
         try readConnection.execute("PRAGMA busy_timeout = 5000")
+        self.path = path
         writer = SQLiteWriter(connection: writeConnection)
         reader = SQLiteReader(connection: readConnection)
     }

@@ -1,0 +1,59 @@
+import BlobStore
+import Foundation
+import Testing
+
+/// A real server killed with SIGKILL in each phase of garbage collection: after a restart the
+/// store opens, everything referenced pulls and verifies, and later runs finish the job.
+@Suite("Garbage collection crashes")
+struct CollectionCrashTests {
+    /// No schedule, no grace period, no restore window: a run acts on what a second ago left.
+    /// Small blobs share packs, so removal, compaction and solo packs all take part.
+    static let environment = [
+        "STOWAGE_GC_INTERVAL": "0", "STOWAGE_GC_GRACE_PERIOD": "0", "STOWAGE_GC_RESTORE_WINDOW": "0",
+        "STOWAGE_GC_COMPACT_DEAD_SHARE": "0.01", "STOWAGE_STORAGE_SOLO_THRESHOLD": "150000",
+    ]
+
+    static let phases = [
+        "purged", "retained", "marked", "condemned", "swept", "removal-published", "removed", "compaction-copied",
+        "compaction-published", "compacted",
+    ]
+
+    static func random(_ count: Int) -> Data {
+        Data((0..<count).map { _ in UInt8.random(in: 0...255) })
+    }
+
+    static func nextSecond() async throws {
+        try await Task.sleep(for: .milliseconds(1100))
+    }
+
+    @Test(arguments: phases) func killedInPhase(_ phase: String) async throws {
+        var crashing = Self.environment
+        crashing["STOWAGE_TEST_CRASH_AT"] = phase
+        let server = try await ServerProcess.start(environment: crashing)
+        defer { try? FileManager.default.removeItem(at: server.directory) }
+        let client = WireClient(server: server)
+        let shared = Self.random(20_000)
+        let kept = try await client.pushImage("octo/kept", tag: "v1", layers: [shared, Self.random(200_000)], seed: "kept")
+        _ = try await client.pushImage("octo/doomed", tag: "v1", layers: [shared, Self.random(200_000), Self.random(5000)], seed: "doomed")
+        try await client.pushBlob(Self.random(3000), to: "octo/kept")
+        #expect(try await server.request("DELETE", "/api/v1/packages/octo/doomed").status == 204)
+
+        for _ in 0..<3 {
+            try await Self.nextSecond()
+            guard (try? await client.collect()) != nil else { break }
+        }
+        #expect(await server.waitForDeath(seconds: 10), "the server never reached \(phase)")
+
+        let restarted = try await ServerProcess.start(environment: Self.environment, directory: server.directory)
+        let again = WireClient(server: restarted)
+        try await again.pull("octo/kept", kept.digest)
+        for _ in 0..<3 {
+            try await Self.nextSecond()
+            _ = try await again.collect()
+        }
+        let report = try await again.collect(dryRun: true)
+        #expect(report["blobs"] as? Int == kept.blobs.count + 1, "only the kept image's blobs and its manifest remain")
+        try await again.pull("octo/kept", kept.digest)
+        #expect(await restarted.stop(keepingData: true) == 0)
+    }
+}

@@ -1,0 +1,218 @@
+import BlobStore
+import Foundation
+import Synchronization
+import Testing
+
+/// Pushers of images that share layers, pullers, deleters and restorers against a real server
+/// while garbage collection runs in a loop with a short grace period. Nothing referenced may
+/// ever be missing; at the end, with everything deleted and the windows passed, the data
+/// directory is back to about its empty size. `STOWAGE_SOAK_SECONDS` sets the length (default 15).
+@Suite("Garbage collection soak")
+struct CollectionSoakTests {
+    static let environment = [
+        "STOWAGE_GC_INTERVAL": "0", "STOWAGE_GC_GRACE_PERIOD": "2", "STOWAGE_GC_RESTORE_WINDOW": "2",
+        "STOWAGE_GC_COMPACT_DEAD_SHARE": "0.3", "STOWAGE_STORAGE_PACK_SIZE_LIMIT": "1000000",
+    ]
+
+    /// Every image the soak pushed, and what may be done to it now. A puller holds an image so
+    /// that no deleter takes it meanwhile: any failure of a held image's pull is a lost blob.
+    final class Ledger: Sendable {
+        enum State: Equatable {
+            case live(pullers: Int)
+            case deleting
+            case deleted(Date)
+            case restoring
+            case gone
+        }
+
+        struct Image {
+            let repository: String
+            let digest: Digest
+            var state: State
+        }
+
+        private let images = Mutex<[Image]>([])
+        private let failures = Mutex<[String]>([])
+        private let counts = Mutex<[String: Int]>([:])
+        private let numbers = Mutex(0)
+
+        /// A number no other push has, for unique tags.
+        func nextNumber() -> Int {
+            numbers.withLock { number in
+                number += 1
+                return number
+            }
+        }
+
+        func add(_ repository: String, _ digest: Digest) {
+            images.withLock { $0.append(Image(repository: repository, digest: digest, state: .live(pullers: 0))) }
+        }
+
+        /// Moves one image from a state `from` accepts to `to`; returns it and its index.
+        func take(where accepts: (State) -> Bool, to: (State) -> State) -> (Int, Image)? {
+            images.withLock { images in
+                let candidates = images.indices.filter { accepts(images[$0].state) }
+                guard let index = candidates.randomElement() else { return nil }
+                images[index].state = to(images[index].state)
+                return (index, images[index])
+            }
+        }
+
+        func set(_ index: Int, _ change: (State) -> State) {
+            images.withLock { $0[index].state = change($0[index].state) }
+        }
+
+        func fail(_ message: String) { failures.withLock { $0.append(message) } }
+        func count(_ name: String) { counts.withLock { $0[name, default: 0] += 1 } }
+        var failureList: [String] { failures.withLock { $0 } }
+        var countList: [String: Int] { counts.withLock { $0 } }
+    }
+
+    /// Each file's size under `path`, by relative name.
+    static func fileSizes(_ path: String) -> [String: Int] {
+        let enumerator = FileManager.default.enumerator(atPath: path)
+        var sizes: [String: Int] = [:]
+        while let name = enumerator?.nextObject() as? String {
+            sizes[name] = (try? FileManager.default.attributesOfItem(atPath: path + "/" + name)[.size] as? Int) ?? 0
+        }
+        return sizes
+    }
+
+    static func directorySize(_ path: String) -> Int {
+        fileSizes(path).values.reduce(0, +)
+    }
+
+    static func random(_ count: Int) -> Data {
+        Data((0..<count).map { _ in UInt8.random(in: 0...255) })
+    }
+
+    @Test func pushPullDeleteRestoreWhileCollecting() async throws {
+        let seconds = Double(ProcessInfo.processInfo.environment["STOWAGE_SOAK_SECONDS"] ?? "") ?? 15
+        let server = try await ServerProcess.start(environment: Self.environment)
+        let client = WireClient(server: server)
+        let emptySize = Self.directorySize(server.dataDirectory)
+        // Layers shared between images and packages; one is large enough for a solo pack.
+        let layers = (0..<8).map { Self.random($0 == 0 ? 1_200_000 : 20_000 + $0 * 10_000) }
+        let ledger = Ledger()
+        // The soak runs its length, and on a slow machine on until collection has deleted
+        // something while the others worked (at most three times its length).
+        let start = Date()
+        let running: @Sendable () -> Bool = {
+            let elapsed = Date().timeIntervalSince(start)
+            return elapsed < seconds || (elapsed < 3 * seconds && ledger.countList["gc deleting", default: 0] == 0)
+        }
+
+        await withTaskGroup(of: Void.self) { group in
+            for pusher in 0..<3 {
+                group.addTask {
+                    while running() {
+                        let number = ledger.nextNumber()
+                        let repository = "soak/team\(pusher)/app\(number % 2)"
+                        do {
+                            let image = try await client.pushImage(
+                                repository, tag: "t\(number)", layers: [layers.randomElement()!, layers.randomElement()!, Self.random(4000)],
+                                seed: "\(number)")
+                            ledger.add(repository, image.digest)
+                            ledger.count("push")
+                        } catch {
+                            ledger.fail("push \(repository):t\(number): \(error)")
+                        }
+                    }
+                }
+            }
+            for _ in 0..<2 {
+                group.addTask {
+                    while running() {
+                        guard let (index, image) = ledger.take(
+                            where: { if case .live = $0 { true } else { false } },
+                            to: { if case .live(let pullers) = $0 { .live(pullers: pullers + 1) } else { $0 } })
+                        else {
+                            try? await Task.sleep(for: .milliseconds(20))
+                            continue
+                        }
+                        do {
+                            try await client.pull(image.repository, image.digest)
+                            ledger.count("pull")
+                        } catch {
+                            ledger.fail("pull \(image.repository)@\(image.digest): \(error)")
+                        }
+                        ledger.set(index) { if case .live(let pullers) = $0 { .live(pullers: pullers - 1) } else { $0 } }
+                    }
+                }
+            }
+            group.addTask {
+                while running() {
+                    try? await Task.sleep(for: .milliseconds(60))
+                    guard let (index, image) = ledger.take(where: { $0 == .live(pullers: 0) }, to: { _ in .deleting }) else { continue }
+                    let status = try? await server.request("DELETE", "/api/v1/packages/\(image.repository)/versions/\(image.digest)").status
+                    if status != 204 { ledger.fail("delete \(image.repository)@\(image.digest): \(String(describing: status))") }
+                    ledger.set(index) { _ in .deleted(Date()) }
+                    ledger.count("delete")
+                }
+            }
+            group.addTask {
+                while running() {
+                    try? await Task.sleep(for: .milliseconds(400))
+                    let recent = Date().addingTimeInterval(-1)
+                    guard let (index, image) = ledger.take(
+                        where: { if case .deleted(let when) = $0 { when > recent } else { false } }, to: { _ in .restoring })
+                    else { continue }
+                    let status = try? await server.request("POST", "/api/v1/packages/\(image.repository)/versions/\(image.digest)/restore").status
+                    if status == 204 {
+                        ledger.set(index) { _ in .live(pullers: 0) }
+                        ledger.count("restore")
+                    } else {
+                        ledger.fail("restore \(image.repository)@\(image.digest) within the window: \(String(describing: status))")
+                        ledger.set(index) { _ in .gone }
+                    }
+                }
+            }
+            group.addTask {
+                while running() {
+                    do {
+                        let report = try await client.collect()
+                        ledger.count("gc")
+                        if (report["deletedBlobs"] as? Int ?? 0) > 0 { ledger.count("gc deleting") }
+                    } catch {
+                        ledger.fail("gc: \(error)")
+                    }
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
+        }
+
+        let failures = ledger.failureList
+        #expect(failures.isEmpty, "\(failures.count) failures, first: \(failures.prefix(5))")
+        let counts = ledger.countList
+        for operation in ["push", "pull", "delete", "restore", "gc", "gc deleting"] {
+            #expect(counts[operation, default: 0] > 0, "no \(operation) happened: \(counts)")
+        }
+
+        // Everything deleted; once the restore window and the grace period have passed, the
+        // space comes back.
+        let packages = try await server.request("GET", "/api/v1/packages")
+        let names = (try JSONSerialization.jsonObject(with: packages.body) as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        #expect(!names.isEmpty)
+        for name in names {
+            #expect(try await server.request("DELETE", "/api/v1/packages/\(name)").status == 204)
+        }
+        let fullSize = Self.directorySize(server.dataDirectory)
+        // Metadata times are whole seconds: the window, then the grace period, pass within a
+        // few runs a second apart.
+        var report: [String: Any] = [:]
+        for _ in 0..<20 {
+            try await Task.sleep(for: .seconds(1))
+            report = try await client.collect()
+            if report["blobs"] as? Int == 0 { break }
+        }
+        report = try await client.collect(dryRun: true)
+        let finalSize = Self.directorySize(server.dataDirectory)
+        #expect(report["blobs"] as? Int == 0, "every blob collected: \(report)")
+        // What is left is the database's free pages: the packs are all gone.
+        #expect(Self.fileSizes(server.dataDirectory).keys.filter { $0.hasSuffix(".pack") }.isEmpty)
+        #expect(
+            finalSize < emptySize + 1_000_000,
+            "empty \(emptySize) bytes, full \(fullSize), after collection \(finalSize): \(Self.fileSizes(server.dataDirectory))")
+        #expect(await server.stop() == 0)
+    }
+}
