@@ -83,29 +83,46 @@ struct PackageCommand: AsyncParsableCommand {
         }
     }
 
-    struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Delete a package, or one version of it; either can be restored within the restore window.")
-
+    /// What `delete` and `restore` act on: a package, or one version of it.
+    struct Target: ParsableArguments {
         @OptionGroup var data: DataDirectoryOption
         @Argument(help: "Package name.")
         var name: String
         @Option(help: "The version's digest; without it, the whole package.")
         var version: String?
 
-        func run() async throws {
-            try await administer("package delete") {
+        /// Runs `onVersion` or `onPackage` on the metadata and prints "`verb` NAME[@DIGEST]".
+        func act(
+            _ verb: String, onVersion: (SQLiteMetadataStore, Digest, RepositoryName) async throws -> Void,
+            onPackage: (SQLiteMetadataStore, RepositoryName) async throws -> Void
+        ) async throws {
+            try await administer("package \(verb == "deleted" ? "delete" : "restore")") {
                 let package = try RepositoryName(parsing: name)
                 let store = try data.openAccounts()
                 if let version {
-                    guard try await store.deleteVersion(try Digest(parsing: version), in: package, now: UnixTime.now()) else {
-                        throw PackageError.versionUnknown(version)
-                    }
-                    print("deleted \(package)@\(version)")
+                    try await onVersion(store, try Digest(parsing: version), package)
+                    print("\(verb) \(package)@\(version)")
                 } else {
-                    try await store.deletePackage(package, now: UnixTime.now())
-                    print("deleted \(package)")
+                    try await onPackage(store, package)
+                    print("\(verb) \(package)")
                 }
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a package, or one version of it; either can be restored within the restore window.")
+
+        @OptionGroup var target: Target
+
+        func run() async throws {
+            try await target.act("deleted") { store, digest, package in
+                guard try await store.deleteVersion(digest, in: package, now: UnixTime.now()) else {
+                    throw PackageError.versionUnknown(digest.description)
+                }
+            } onPackage: { store, package in
+                try await store.deletePackage(package, now: UnixTime.now())
             }
         }
     }
@@ -114,24 +131,14 @@ struct PackageCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Restore a deleted package, or a deleted version, unless the name or a tag was reused since.")
 
-        @OptionGroup var data: DataDirectoryOption
-        @Argument(help: "Package name.")
-        var name: String
-        @Option(help: "The version's digest; without it, the whole package.")
-        var version: String?
+        @OptionGroup var target: Target
 
         func run() async throws {
-            try await administer("package restore") {
-                let package = try RepositoryName(parsing: name)
-                let store = try data.openAccounts()
-                let window = try ServeSetting.configuration(file: nil).registry.collection.restoreWindow
-                if let version {
-                    try await store.restoreVersion(try Digest(parsing: version), in: package, now: UnixTime.now(), window: window)
-                    print("restored \(package)@\(version)")
-                } else {
-                    try await store.restorePackage(package, now: UnixTime.now(), window: window)
-                    print("restored \(package)")
-                }
+            let window = try ServeSetting.configuration(file: nil).registry.collection.restoreWindow
+            try await target.act("restored") { store, digest, package in
+                try await store.restoreVersion(digest, in: package, now: UnixTime.now(), window: window)
+            } onPackage: { store, package in
+                try await store.restorePackage(package, now: UnixTime.now(), window: window)
             }
         }
     }

@@ -17,6 +17,15 @@ struct CollectionTests {
         return blobs
     }
 
+    /// Fills shared packs with small blobs and removes three in four; returns the survivors.
+    private func mostlyRemoved(_ store: BlobStore, count: Int, seed: UInt64) async throws -> [[UInt8]] {
+        var random = SeededGenerator(seed: seed)
+        let blobs = (0..<count).map { random.bytes(4000 + $0) }
+        for blob in blobs { try await store.put(blob) }
+        try await store.remove(blobs.enumerated().filter { $0.offset % 4 != 0 }.map { Digest.of($0.element) })
+        return blobs.enumerated().filter { $0.offset % 4 == 0 }.map(\.element)
+    }
+
     private func packFiles(_ directory: TemporaryDirectory) throws -> Set<String> {
         Set(try FileManager.default.contentsOfDirectory(atPath: directory.path + "/packs"))
     }
@@ -52,11 +61,7 @@ struct CollectionTests {
     @Test func compactionCopiesLiveRecordsAndDeletesMostlyDeadPacks() async throws {
         let directory = TemporaryDirectory()
         var store = try await BlobStore.open(at: directory.path, options: smallStoreOptions())
-        var random = SeededGenerator(seed: 11)
-        let blobs = (0..<80).map { random.bytes(4000 + $0) }
-        for blob in blobs { try await store.put(blob) }
-        let survivors = blobs.enumerated().filter { $0.offset % 4 == 0 }.map(\.element)
-        try await store.remove(blobs.enumerated().filter { $0.offset % 4 != 0 }.map { Digest.of($0.element) })
+        let survivors = try await mostlyRemoved(store, count: 80, seed: 11)
         // The open shared pack too: compaction seals it when it is mostly dead.
         let usage = try await store.packUsage(includingOpen: true)
         let sealedBefore = Set(usage.filter { $0.deadShare >= 0.5 }.map(\.packID))
@@ -82,10 +87,7 @@ struct CollectionTests {
     @Test func compactionRespectsItsByteLimit() async throws {
         let directory = TemporaryDirectory()
         let store = try await BlobStore.open(at: directory.path, options: smallStoreOptions())
-        var random = SeededGenerator(seed: 12)
-        let blobs = (0..<80).map { random.bytes(4000 + $0) }
-        for blob in blobs { try await store.put(blob) }
-        try await store.remove(blobs.enumerated().filter { $0.offset % 4 != 0 }.map { Digest.of($0.element) })
+        _ = try await mostlyRemoved(store, count: 80, seed: 12)
         let candidates = try await store.packUsage().filter { $0.deadShare >= 0.5 }.count
         #expect(candidates > 1)
 
@@ -98,11 +100,7 @@ struct CollectionTests {
     @Test func aCompactedBlobIsReadFromItsNewPack() async throws {
         let directory = TemporaryDirectory()
         let store = try await BlobStore.open(at: directory.path, options: smallStoreOptions())
-        var random = SeededGenerator(seed: 13)
-        let blobs = (0..<40).map { random.bytes(4000 + $0) }
-        for blob in blobs { try await store.put(blob) }
-        let survivor = blobs[0]
-        try await store.remove(blobs.dropFirst().map { Digest.of($0) })
+        let survivor = try await mostlyRemoved(store, count: 40, seed: 13)[0]
         let oldLocation = try #require(store.index.lookup(Digest.of(survivor)))
 
         try await store.compact(deadShare: 0.5, byteLimit: .max)
