@@ -42,6 +42,9 @@ struct ServeSetting: Sendable {
         ServeSetting(key: "gc.restore_window", help: "seconds a deleted package or version can be restored") {
             $0.registry.collection.restoreWindow = try seconds($1)
         },
+        ServeSetting(key: "gc.upload_expiry", help: "seconds after which an unfinished upload is abandoned") {
+            $0.registry.collection.uploadExpiry = try seconds($1)
+        },
         ServeSetting(key: "gc.compact_dead_share", help: "dead share (0 to 1) from which a shared pack is compacted") {
             guard let share = Double($1), (0...1).contains(share) else { throw Invalid(description: "'\($1)' is not between 0 and 1") }
             $0.registry.collection.compactDeadShare = share

@@ -192,6 +192,11 @@ extension BlobStore {
         return BlobInfo(digest: digest, location: location)
     }
 
+    /// Every upload session and when it began (Unix seconds), for expiring abandoned ones.
+    public func uploadSessions() -> [(id: String, created: UInt64)] {
+        uploads.withLock { $0.values.map { (id: $0.id, created: $0.created) } }
+    }
+
     /// Cancels an upload and removes its files.
     public func cancelUpload(_ id: String) async throws {
         let session = try session(id)

@@ -28,6 +28,8 @@ public struct CollectionReport: Sendable, Equatable, Codable {
     public var compactedPacks = 0
     public var compactedBlobs = 0
     public var compactedBytes: UInt64 = 0
+    /// Upload sessions begun more than the upload expiry ago, cancelled.
+    public var expiredUploads = 0
     /// Bytes of pack files deleted, by deletion and compaction.
     public var bytesFreed: UInt64 = 0
     /// Unmarked blobs by package: what the package's deletion or retention gives back once the

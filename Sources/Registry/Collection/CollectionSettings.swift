@@ -8,6 +8,8 @@ public struct CollectionSettings: Sendable {
     public var gracePeriod: Int64 = 3600
     /// How long a deleted package or version can be restored; its blobs are kept that long.
     public var restoreWindow: Int64 = 30 * 86_400
+    /// An upload session begun longer ago than this is abandoned: its spool is removed.
+    public var uploadExpiry: Int64 = 7 * 86_400
     /// A shared pack is compacted once this share of it is dead.
     public var compactDeadShare = 0.5
     /// At most this many bytes are copied by compaction in one run.

@@ -14,10 +14,11 @@ import Logging
 ///    still unmarked, are unlinked (one transaction per batch, which checks the marks again) and
 ///    then dropped from the engine; a crash between the two leaves an unlinked, unmarked blob
 ///    the next run condemns again;
-/// 6. compact: shared packs mostly dead are copied out and deleted.
+/// 6. expire uploads begun longer ago than the upload expiry;
+/// 7. compact: shared packs mostly dead are copied out and deleted.
 public actor GarbageCollector {
     let store: BlobStore
-    let metadata: any CollectionMetadata & PackageStore
+    let metadata: any CollectionMetadata & PackageStore & MetadataStore
     let liveness: BlobLiveness
     let settings: CollectionSettings
     let metrics: RegistryMetrics
@@ -25,7 +26,7 @@ public actor GarbageCollector {
     private var current: Task<CollectionReport, any Error>?
 
     init(
-        store: BlobStore, metadata: any CollectionMetadata & PackageStore, liveness: BlobLiveness, settings: CollectionSettings,
+        store: BlobStore, metadata: any CollectionMetadata & PackageStore & MetadataStore, liveness: BlobLiveness, settings: CollectionSettings,
         metrics: RegistryMetrics, logger: Logger
     ) {
         self.store = store
@@ -90,6 +91,8 @@ public actor GarbageCollector {
         report.condemnedBytes = fresh.reduce(0) { $0 + (sizes[$1] ?? 0) }
         let due = condemned.filter { $0.value < cutoff && unmarkedDigests.contains($0.key) }.map(\.key)
         if dryRun {
+            let expiry = UInt64(max(0, now - settings.uploadExpiry))
+            report.expiredUploads = store.uploadSessions().filter { $0.created < expiry }.count
             report.deletedBlobs = due.count
             report.deletedBytes = due.reduce(0) { $0 + (sizes[$1] ?? 0) }
             return finish(report, since: clock)
@@ -117,6 +120,7 @@ public actor GarbageCollector {
         }
         try phase("removed")
 
+        report.expiredUploads = try await expireUploads(now: now)
         let compaction = try await store.compact(deadShare: settings.compactDeadShare, byteLimit: settings.compactByteLimit) {
             self.settings.checkpoint("compaction-\($0.rawValue)")
         }
@@ -127,6 +131,24 @@ public actor GarbageCollector {
         if report.deletedBlobs > 0 || !report.purged.isEmpty { try await metadata.shrinkJournal() }
         try phase("compacted")
         return finish(report, since: clock)
+    }
+
+    /// Cancels the engine's sessions begun before the expiry, and forgets the metadata's
+    /// sessions the engine no longer has (a crash between the two halves of a begin or an end).
+    /// A session busy with a chunk right now is left for the next run.
+    private func expireUploads(now: Int64) async throws -> Int {
+        let expiry = UInt64(max(0, now - settings.uploadExpiry))
+        var expired = 0
+        for session in store.uploadSessions() where session.created < expiry {
+            guard (try? await store.cancelUpload(session.id)) != nil else { continue }
+            try await metadata.deleteUpload(id: session.id)
+            expired += 1
+        }
+        let live = Set(store.uploadSessions().map(\.id))
+        for upload in try await metadata.uploads() where !live.contains(upload.id) {
+            try await metadata.deleteUpload(id: upload.id)
+        }
+        return expired
     }
 
     private func phase(_ name: String) throws {

@@ -112,6 +112,23 @@ struct CollectionAPITests {
         }
     }
 
+    @Test func abandonedUploadsExpire() async throws {
+        try await RegistryHarness.run(configure: { $0.registry.collection.uploadExpiry = 0 }) { registry in
+            let started = try await registry.request(.post, "/v2/octo/app/blobs/uploads/")
+            let location = try #require(started.header("Location"))
+            try await registry.request(.patch, location, headers: [.contentType: "application/octet-stream"], body: Array("half".utf8))
+            #expect(try await Self.collect(registry, dryRun: true)["expiredUploads"] as? Int == 0, "begun this very second")
+            try await Self.nextSecond()
+
+            #expect(try await Self.collect(registry, dryRun: true)["expiredUploads"] as? Int == 1)
+            #expect(try await registry.request(.get, location).status == .noContent, "a dry run changes nothing")
+            #expect(try await Self.collect(registry)["expiredUploads"] as? Int == 1)
+            let gone = try await registry.request(.get, location)
+            #expect(gone.status == .notFound && gone.errorCode == "BLOB_UPLOAD_UNKNOWN")
+            #expect(try await registry.service.metadata.uploads().isEmpty)
+        }
+    }
+
     @Test func onlyASiteAdministratorRunsItAndOnlyOwnersDelete() async throws {
         try await AuthTests.withAuth { registry in
             let admin = try await registry.service.accounts.createUser("root", admin: true)
