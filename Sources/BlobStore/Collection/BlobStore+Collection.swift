@@ -13,25 +13,36 @@ import Darwin
 /// a pack the published index does not cover; the next open indexes it again, and the blobs in
 /// it are garbage the next collection finds once more.
 extension BlobStore {
-    /// Drops the digests from the index and deletes every pack left without a live record.
-    /// Shared packs that keep some live records stay until `compact` copies those out.
+    /// Drops the digests from the index and deletes the solo packs that held them. Shared packs
+    /// stay until `compact` copies their live records out or finds none left.
     @discardableResult
     public func remove(_ digests: [Digest], checkpoint: @Sendable (CollectionCheckpoint) -> Void = { _ in }) async throws
         -> RemovalResult
     {
         try checkOpen()
         var result = RemovalResult()
-        var touchedPacks = Set<UInt64>()
+        var removed: [BlobLocation] = []
         for digest in digests {
             guard let location = index.remove(digest) else { continue }
             result.blobs += 1
             result.bytes += location.logicalLength
-            touchedPacks.insert(location.packID)
+            removed.append(location)
         }
-        let livePacks = Set(index.entries().map(\.1.packID))
-        let emptied = touchedPacks.subtracting(livePacks).subtracting(index.openPacks)
-        result.packsDeleted = emptied.count
-        result.bytesFreed = try await retireAndDelete(emptied, checkpoint: checkpoint)
+        let open = index.openPacks
+        let directory = self.directory
+        // A pack exactly one record long is a solo pack (a shared pack that is no longer open
+        // ends with its seal record), and that record was the one removed.
+        let candidates = removed.filter { !open.contains($0.packID) && $0.offset == UInt64(PackHeader.size) }
+        let solo = try await BlockingIO.run {
+            var solo = Set<UInt64>()
+            for location in candidates {
+                let soloSize = UInt64(PackHeader.size) + RecordHeader.recordLength(storedLength: location.storedLength)
+                if try FileSystem.fileSize(directory.packPath(location.packID)) == soloSize { solo.insert(location.packID) }
+            }
+            return solo
+        }
+        result.packsDeleted = solo.count
+        result.bytesFreed = try await retireAndDelete(solo, checkpoint: checkpoint)
         return result
     }
 
@@ -74,12 +85,19 @@ extension BlobStore {
         }
         // A solo pack's record is live as long as the pack exists: only shared packs ever qualify.
         let candidates = try await packUsage().filter { $0.deadShare >= deadShare }
-        // Closed packs without a live record: a pack whose last records were removed while it
-        // was still open, or a solo pack that lost a race to store the same blob.
-        var compacted = index.closedPacks.subtracting(index.entries().map(\.1.packID))
+        let chosen = Set(candidates.map(\.packID))
+        var records: [UInt64: [(Digest, BlobLocation)]] = [:]
+        var livePacks = Set<UInt64>()
+        for (digest, location) in index.entries() {
+            livePacks.insert(location.packID)
+            if chosen.contains(location.packID) { records[location.packID, default: []].append((digest, location)) }
+        }
+        // Closed packs without a live record: a shared pack whose records were all removed, or
+        // a solo pack that lost a race to store the same blob.
+        var compacted = index.closedPacks.subtracting(livePacks)
         for pack in candidates {
             guard result.bytesCopied < byteLimit else { break }
-            for (digest, location) in index.entries() where location.packID == pack.packID {
+            for (digest, location) in records[pack.packID] ?? [] {
                 let reader = try RecordReader(path: directory.packPath(location.packID), digest: digest, location: location)
                 let stored = try await reader.storedPayload()
                 let record = RecordEncoder.blob(digest: digest, stored: stored, logicalLength: location.logicalLength, codec: location.codec)

@@ -137,15 +137,16 @@ final class LiveIndex: Sendable {
         entries().map { BlobInfo(digest: $0.0, location: $0.1) }
     }
 
-    /// Every indexed blob with its location.
+    /// Every indexed blob with its location. The lock is held only to take the (copy-on-write)
+    /// state: walking a million entries must not stall the lookups of requests.
     func entries() -> [(Digest, BlobLocation)] {
-        state.withLock { state in
-            var entries: [(Digest, BlobLocation)] = state.overlay.map { ($0.key, $0.value) }
-            state.published?.forEach { digest, location in
-                if state.overlay[digest] == nil, state.removed[digest] != location { entries.append((digest, location)) }
-            }
-            return entries
+        let state = state.withLock { $0 }
+        var entries: [(Digest, BlobLocation)] = state.overlay.map { ($0.key, $0.value) }
+        entries.reserveCapacity(state.overlay.count + (state.published?.count ?? 0))
+        state.published?.forEach { digest, location in
+            if state.overlay[digest] == nil, state.removed[digest] != location { entries.append((digest, location)) }
         }
+        return entries
     }
 
     /// Shared packs still being appended to.

@@ -33,6 +33,6 @@ public struct CollectionReport: Sendable, Equatable, Codable {
     /// Bytes of pack files deleted, by deletion and compaction.
     public var bytesFreed: UInt64 = 0
     /// Unmarked blobs by package: what the package's deletion or retention gives back once the
-    /// grace period has passed.
+    /// grace period has passed. Dry runs only.
     public var reclaimable: [PackageReclaim] = []
 }

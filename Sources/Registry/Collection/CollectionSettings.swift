@@ -14,7 +14,7 @@ public struct CollectionSettings: Sendable {
     public var compactDeadShare = 0.5
     /// At most this many bytes are copied by compaction in one run.
     public var compactByteLimit: UInt64 = 1 << 30
-    /// Blobs swept per metadata transaction.
+    /// Blobs condemned or swept per metadata transaction.
     public var sweepBatch = 1000
     /// Called at the end of each phase with its name; crash tests stop the process there.
     public var checkpoint: @Sendable (String) -> Void = { _ in }

@@ -81,7 +81,7 @@ public actor GarbageCollector {
         report.blobs = blobs.count
         report.markedBlobs = blobs.count - unmarked.count
         report.markedBytes = blobs.reduce(0) { $0 + $1.size } - unmarked.reduce(0) { $0 + $1.size }
-        report.reclaimable = try await reclaimable(unmarked)
+        if dryRun { report.reclaimable = try await reclaimable(unmarked) }
         try phase("marked")
 
         let condemned = try await metadata.condemnedBlobs()
@@ -97,7 +97,10 @@ public actor GarbageCollector {
             report.deletedBytes = due.reduce(0) { $0 + (sizes[$1] ?? 0) }
             return finish(report, since: clock)
         }
-        try await liveness.condemn(fresh, at: now)
+        // In batches, so that pushes' metadata writes get their turn between them.
+        for start in stride(from: 0, to: fresh.count, by: settings.sweepBatch) {
+            try await liveness.condemn(Array(fresh[start..<min(start + settings.sweepBatch, fresh.count)]), at: now)
+        }
         // Condemned blobs that are marked again, or no longer stored, are off the list.
         try await liveness.pardon(condemned.keys.filter { !unmarkedDigests.contains($0) })
         try phase("condemned")

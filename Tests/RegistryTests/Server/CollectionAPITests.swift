@@ -117,7 +117,6 @@ struct CollectionAPITests {
             let started = try await registry.request(.post, "/v2/octo/app/blobs/uploads/")
             let location = try #require(started.header("Location"))
             try await registry.request(.patch, location, headers: [.contentType: "application/octet-stream"], body: Array("half".utf8))
-            #expect(try await Self.collect(registry, dryRun: true)["expiredUploads"] as? Int == 0, "begun this very second")
             try await Self.nextSecond()
 
             #expect(try await Self.collect(registry, dryRun: true)["expiredUploads"] as? Int == 1)
