@@ -52,6 +52,9 @@ struct ServeSetting: Sendable {
         ServeSetting(key: "gc.compact_byte_limit", help: "bytes compaction copies at most per run") {
             $0.registry.collection.compactByteLimit = try number($1)
         },
+        ServeSetting(key: "gc.compact_bytes_per_second", help: "bytes compaction copies at most per second") {
+            $0.registry.collection.compactBytesPerSecond = try number($1)
+        },
     ]
 
     static func seconds(_ value: String) throws -> Int64 {

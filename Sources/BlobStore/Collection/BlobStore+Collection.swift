@@ -70,10 +70,10 @@ extension BlobStore {
     /// Copies the live records of shared packs whose dead share is at least `deadShare` into
     /// the open shared pack (each verified against its checksums as it is read), publishes the
     /// index that points at the copies, then deletes the old packs, and any closed pack left
-    /// without a live record. Stops starting new packs once `byteLimit` bytes were copied.
+    /// without a live record, within `limits`.
     @discardableResult
     public func compact(
-        deadShare: Double, byteLimit: UInt64, checkpoint: @Sendable (CollectionCheckpoint) -> Void = { _ in }
+        deadShare: Double, limits: CompactionLimits = .init(), checkpoint: @Sendable (CollectionCheckpoint) -> Void = { _ in }
     ) async throws -> CompactionResult {
         try checkOpen()
         var result = CompactionResult()
@@ -85,6 +85,7 @@ extension BlobStore {
         }
         // A solo pack's record is live as long as the pack exists: only shared packs ever qualify.
         let candidates = try await packUsage().filter { $0.deadShare >= deadShare }
+        let start = ContinuousClock.now
         let chosen = Set(candidates.map(\.packID))
         var records: [UInt64: [(Digest, BlobLocation)]] = [:]
         var livePacks = Set<UInt64>()
@@ -96,7 +97,7 @@ extension BlobStore {
         // a solo pack that lost a race to store the same blob.
         var compacted = index.closedPacks.subtracting(livePacks)
         for pack in candidates {
-            guard result.bytesCopied < byteLimit else { break }
+            guard result.bytesCopied < limits.bytes else { break }
             for (digest, location) in records[pack.packID] ?? [] {
                 let reader = try RecordReader(path: directory.packPath(location.packID), digest: digest, location: location)
                 let stored = try await reader.storedPayload()
@@ -106,6 +107,7 @@ extension BlobStore {
                     codec: location.codec, replacing: location)
                 result.blobsCopied += 1
                 result.bytesCopied += location.storedLength
+                try await limits.pace(result.bytesCopied, since: start)
             }
             compacted.insert(pack.packID)
             result.packs += 1
@@ -143,6 +145,26 @@ public enum CollectionCheckpoint: String, Sendable {
     case copied
     /// The index no longer covers the packs; their files are still there.
     case published
+}
+
+/// How much compaction may do in one call: bytes copied in all, and bytes copied per second, so
+/// that it leaves the disk to the requests it runs beside.
+public struct CompactionLimits: Sendable {
+    /// No new pack is started once this many bytes were copied.
+    public var bytes: UInt64
+    public var bytesPerSecond: UInt64
+
+    public init(bytes: UInt64 = .max, bytesPerSecond: UInt64 = .max) {
+        self.bytes = bytes
+        self.bytesPerSecond = bytesPerSecond
+    }
+
+    /// Sleeps as long as `copied` bytes are ahead of the rate.
+    func pace(_ copied: UInt64, since start: ContinuousClock.Instant) async throws {
+        guard bytesPerSecond < .max else { return }
+        let due = start + .seconds(Double(copied) / Double(bytesPerSecond))
+        if due > .now { try await Task.sleep(until: due) }
+    }
 }
 
 public struct RemovalResult: Sendable, Equatable {

@@ -14,6 +14,8 @@ public struct CollectionSettings: Sendable {
     public var compactDeadShare = 0.5
     /// At most this many bytes are copied by compaction in one run.
     public var compactByteLimit: UInt64 = 1 << 30
+    /// Compaction copies at most this many bytes a second, leaving the disk to requests.
+    public var compactBytesPerSecond: UInt64 = 64 << 20
     /// Blobs condemned or swept per metadata transaction.
     public var sweepBatch = 1000
     /// Called at the end of each phase with its name; crash tests stop the process there.

@@ -124,7 +124,8 @@ public actor GarbageCollector {
         try phase("removed")
 
         report.expiredUploads = try await expireUploads(now: now)
-        let compaction = try await store.compact(deadShare: settings.compactDeadShare, byteLimit: settings.compactByteLimit) {
+        let limits = CompactionLimits(bytes: settings.compactByteLimit, bytesPerSecond: settings.compactBytesPerSecond)
+        let compaction = try await store.compact(deadShare: settings.compactDeadShare, limits: limits) {
             self.settings.checkpoint("compaction-\($0.rawValue)")
         }
         report.compactedPacks = compaction.packs

@@ -67,7 +67,7 @@ struct CollectionTests {
         let sealedBefore = Set(usage.filter { $0.deadShare >= 0.5 }.map(\.packID))
         #expect(sealedBefore.count > 1)
 
-        let result = try await store.compact(deadShare: 0.5, byteLimit: .max)
+        let result = try await store.compact(deadShare: 0.5, limits: .init())
 
         #expect(result.packs == sealedBefore.count)
         #expect(result.blobsCopied > 0 && result.bytesFreed > 0)
@@ -91,9 +91,23 @@ struct CollectionTests {
         let candidates = try await store.packUsage().filter { $0.deadShare >= 0.5 }.count
         #expect(candidates > 1)
 
-        let result = try await store.compact(deadShare: 0.5, byteLimit: 1)
+        let result = try await store.compact(deadShare: 0.5, limits: .init(bytes: 1))
 
         #expect(result.packs == 1, "the limit stops compaction after the first pack")
+        try await store.close()
+    }
+
+    @Test func compactionKeepsToItsRate() async throws {
+        let directory = TemporaryDirectory()
+        let store = try await BlobStore.open(at: directory.path, options: smallStoreOptions())
+        _ = try await mostlyRemoved(store, count: 80, seed: 14)
+        let start = ContinuousClock.now
+
+        let result = try await store.compact(deadShare: 0.5, limits: .init(bytesPerSecond: 100_000))
+
+        // A lower bound only: a slow machine may take longer, never shorter.
+        #expect(result.bytesCopied > 50_000)
+        #expect(ContinuousClock.now - start >= .seconds(Double(result.bytesCopied) / 100_000) - .milliseconds(50))
         try await store.close()
     }
 
@@ -103,7 +117,7 @@ struct CollectionTests {
         let survivor = try await mostlyRemoved(store, count: 40, seed: 13)[0]
         let oldLocation = try #require(store.index.lookup(Digest.of(survivor)))
 
-        try await store.compact(deadShare: 0.5, byteLimit: .max)
+        try await store.compact(deadShare: 0.5, limits: .init())
         #expect(store.index.lookup(Digest.of(survivor)) != oldLocation)
         #expect(!FileManager.default.fileExists(atPath: store.directory.packPath(oldLocation.packID)))
         #expect(try await store.bytes(of: Digest.of(survivor)) == survivor)
