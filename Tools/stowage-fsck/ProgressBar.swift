@@ -1,0 +1,67 @@
+import BlobStore
+import Foundation
+
+/// A progress bar with rate and time left, redrawn on standard error while a check reads
+/// payloads; drawn only when standard error is a terminal, so logs and pipes stay clean.
+struct ProgressBar: Sendable {
+    let progress: CheckProgress
+    let label: String
+
+    static var isTerminal: Bool { isatty(FileHandle.standardError.fileDescriptor) == 1 }
+
+    /// Redraws until cancelled, then clears the line.
+    func run() async {
+        let start = ContinuousClock.now
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(200))
+            draw(elapsed: ContinuousClock.now - start)
+        }
+        StandardError.write("\r\u{1B}[K")
+    }
+
+    private func draw(elapsed: Duration) {
+        let total = progress.expected, done = progress.completed
+        guard total > 0 else { return }
+        let fraction = Swift.min(1, Double(done) / Double(total))
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let rate = seconds > 0 ? Double(done) / seconds : 0
+        let left = rate > 0 ? Double(total - Swift.min(done, total)) / rate : 0
+        let width = 30, filled = Int(fraction * Double(width))
+        let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
+        StandardError.write(
+            "\r\(label) [\(bar)] \(Int(fraction * 100))%  \(Format.bytes(UInt64(rate)))/s  \(Format.duration(left)) left\u{1B}[K")
+    }
+}
+
+/// Numbers as a person reads them.
+enum Format {
+    static func bytes(_ count: UInt64) -> String {
+        let units = ["B", "KB", "MB", "GB", "TB"]
+        var value = Double(count), unit = 0
+        while value >= 1000, unit < units.count - 1 {
+            value /= 1000
+            unit += 1
+        }
+        return unit == 0 ? "\(count) B" : "\(decimal(value)) \(units[unit])"
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let whole = Int(seconds.rounded(.up))
+        return whole >= 3600 ? "\(whole / 3600)h\(pad(whole / 60 % 60))m" : "\(whole / 60):\(pad(whole % 60))"
+    }
+
+    static func decimal(_ value: Double) -> String {
+        let tenths = Int((value * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+
+    private static func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+}
+
+/// Standard error, unbuffered, for the progress bar and for messages that must not mix with
+/// the report on standard output.
+enum StandardError {
+    static func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
