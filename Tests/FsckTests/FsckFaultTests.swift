@@ -95,6 +95,10 @@ struct FsckFaultTests {
         #expect(repaired.storeFindings.isEmpty, "\(repaired)")
         #expect(repaired.referenceKinds == ["blob-missing"], "\(repaired)")
         try await fixture.expectIntact(except: [victim])
+        // Without the published index, opening recovers every pack again: the quarantine list
+        // keeps the cut solo pack out, where its header alone would stop the open.
+        try FileManager.default.removeItem(atPath: fixture.publishedIndex)
+        try await fixture.expectIntact(except: [victim])
     }
 
     @Test func aTruncatedSharedPackIsCutAfterItsLastWholeRecord() async throws {

@@ -4,7 +4,7 @@ import Registry
 
 /// Everything one run found and did, printed for a person (`summary`) or a machine (`json`).
 struct FsckReport {
-    struct RepairSummary {
+    struct RepairSummary: Encodable {
         /// What the check before the repair found.
         let storeFindings: [StoreFinding]
         let referenceFindings: [ReferenceFinding]
@@ -119,20 +119,13 @@ struct FsckReport {
             let statistics: ReferenceReport.Statistics
         }
 
-        struct Repair: Encodable {
-            let storeFindings: [StoreFinding]
-            let referenceFindings: [ReferenceFinding]
-            let store: StoreRepairer.Outcome
-            let references: ReferenceReport.Repair?
-        }
-
         let dataDirectory: String
         let level: CheckLevel
         let layers: Bool
         let clean: Bool
         let store: Store
         let references: References?
-        let repair: Repair?
+        let repair: RepairSummary?
     }
 
     func json() throws -> String {
@@ -142,9 +135,7 @@ struct FsckReport {
             references: references.map {
                 Document.References(findings: $0.findings, affectedPackages: $0.affectedRepositories, statistics: $0.statistics)
             },
-            repair: repair.map {
-                Document.Repair(storeFindings: $0.storeFindings, referenceFindings: $0.referenceFindings, store: $0.store, references: $0.references)
-            })
+            repair: repair)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(document), as: UTF8.self)
