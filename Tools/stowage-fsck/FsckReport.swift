@@ -44,17 +44,17 @@ struct FsckReport {
         var scope = "level \(level.rawValue)"
         if references != nil { scope += ", references" + (layers ? " and layer diff_ids" : "") }
         lines.append("stowage-fsck \(directory) (\(scope))")
-        var checked = "checked \(stats.packs) packs, \(stats.records) records, \(stats.blobs) good blobs, \(Format.bytes(stats.storedBytes)) in \(Format.decimal(stats.seconds)) s"
+        var checked = "checked \(Format.count(stats.packs, "pack")), \(Format.count(stats.records, "record")), \(Format.count(stats.blobs, "good blob")), \(Format.bytes(stats.storedBytes)) in \(Format.decimal(stats.seconds)) s"
         if stats.bytesScrubbed > 0 { checked += "; scrubbed \(Format.bytes(stats.bytesScrubbed))" }
         if stats.blobsHashed > 0 { checked += "; verified \(stats.blobsHashed) digests (\(Format.bytes(stats.bytesHashed)))" }
         lines.append(checked)
         if let references {
             let counts = references.statistics
-            lines.append("references: \(counts.repositories) repositories, \(counts.manifests) manifests, \(counts.tags) tags, \(counts.links) blob links")
+            lines.append("references: \(Format.count(counts.repositories, "repository", "repositories")), \(Format.count(counts.manifests, "manifest")), \(Format.count(counts.tags, "tag")), \(Format.count(counts.links, "blob link"))")
         } else {
             lines.append("references: not checked (no metadata database)")
         }
-        if stats.quarantined > 0 { lines.append("\(stats.quarantined) record(s) are quarantined from earlier repairs") }
+        if stats.quarantined > 0 { lines.append("\(Format.count(stats.quarantined, "record")) quarantined by repairs (never served)") }
 
         if let repair {
             lines.append("")

@@ -1,13 +1,24 @@
 /// Records taken out of service by `stowage-fsck --repair` (docs/FORMAT.md, "Quarantine list"):
 /// never indexed again, their bytes left in place.
 struct QuarantineList: Equatable, Sendable {
-    enum Reason: UInt8, Sendable {
+    enum Reason: UInt8, Sendable, CustomStringConvertible {
         case framing = 1
         case blockTable = 2
         case payloadChecksum = 3
         case digestMismatch = 4
         case undecodable = 5
         case truncated = 6
+
+        var description: String {
+            switch self {
+            case .framing: "damaged record header or framing"
+            case .blockTable: "damaged block table"
+            case .payloadChecksum: "payload block fails its checksum"
+            case .digestMismatch: "payload does not match its digest"
+            case .undecodable: "payload does not decode"
+            case .truncated: "record cut off by a truncation"
+            }
+        }
     }
 
     struct Entry: Equatable, Hashable, Sendable {
