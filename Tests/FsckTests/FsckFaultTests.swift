@@ -271,3 +271,46 @@ struct FsckFaultTests {
         #expect(refused.status == 64 && refused.error.contains("--sample applies to --level verify only"), "\(refused)")
     }
 }
+
+/// Faults beyond the list: a pack whose own header is damaged, an upload that cannot
+/// resume.
+@Suite("stowage-fsck more faults")
+struct FsckMoreFaultTests {
+    @Test func aPackWithADamagedHeaderGoesOutOfServiceWhole() async throws {
+        let fixture = try await FsckFixture.make()
+        let (pack, location) = try fixture.location(of: fixture.web.manifest)
+        var lost = Set<Digest>()
+        try IndexFile.load(fixture.publishedIndex).forEach { digest, entry in
+            if entry.packID == location.packID { lost.insert(digest) }
+        }
+        try fixture.flipBit(in: pack, at: 2)
+
+        let result = try FsckResult(fixture)
+        let finding = try #require(result.store("pack-header").first, "\(result)")
+        #expect((finding["message"] as? String)?.contains("not a pack file (bad magic)") == true, "\(finding)")
+
+        let repaired = try FsckResult(fixture, ["--repair"])
+        #expect(repaired.storeFindings.isEmpty, "\(repaired)")
+        try await fixture.expectIntact(except: lost)
+        try FileManager.default.removeItem(atPath: fixture.publishedIndex)
+        try await fixture.expectIntact(except: lost)
+    }
+
+    @Test func anUploadWhoseStateFileIsDamagedIsDropped() async throws {
+        let fixture = try await FsckFixture.make()
+        let store = try await BlobStore.open(at: fixture.data)
+        let upload = try await store.beginUpload()
+        try await store.close()
+        let state = DataDirectory(root: fixture.data).statePath(upload)
+        try fixture.flipBit(in: state, at: 5)
+
+        let result = try FsckResult(fixture)
+        let finding = try #require(result.store("upload-state").first, "\(result)")
+        #expect((finding["message"] as? String)?.contains("upload \(upload) cannot be resumed") == true, "\(finding)")
+
+        let repaired = try FsckResult(fixture, ["--repair"])
+        #expect(repaired.status == 0, "\(repaired)")
+        #expect(!FileManager.default.fileExists(atPath: state))
+        try await fixture.expectIntact(except: [])
+    }
+}

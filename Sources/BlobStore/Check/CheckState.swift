@@ -18,6 +18,8 @@ struct CheckState {
     /// What the index files say stands at each place, to name the blob a damaged span held.
     var indexed: [RecordKey: Digest] = [:]
     var uploadsToDrop: [String] = []
+    /// Packs that could not be read at all (an I/O error, not damage): a repair must not guess.
+    var unreadablePacks: [UInt64: String] = [:]
 
     struct RecordKey: Hashable, Sendable {
         let packID: UInt64
@@ -91,8 +93,11 @@ struct CheckState {
                 statistics.records += walk.records.count
                 statistics.storedBytes += walk.size
                 report(walk)
+            } catch BlobStoreError.damaged(_, let reason) {
+                if !quarantine.holdsWholePack(id) { add(.packHeader, path, pack: id, "pack header is unusable: \(reason)") }
             } catch {
-                add(.packHeader, path, pack: id, "\(error)")
+                unreadablePacks[id] = "\(error)"
+                add(.unreadable, path, pack: id, "\(error)")
             }
         }
     }

@@ -38,6 +38,10 @@ public enum StoreRepairer {
 
     private static func repair(_ state: CheckState) throws -> Outcome {
         let directory = state.directory
+        if let (id, error) = state.unreadablePacks.min(by: { $0.key < $1.key }) {
+            throw BlobStoreError.damaged(
+                path: directory.packPath(id), reason: "the pack cannot be read (\(error)); make it readable, then repair")
+        }
         var outcome = Outcome()
         let additions = quarantineEntries(state)
         for entry in additions {
@@ -89,7 +93,8 @@ public enum StoreRepairer {
         var entries: [QuarantineList.Entry] = []
         func add(_ packID: UInt64, _ offset: UInt64, _ length: UInt64, _ reason: QuarantineList.Reason, _ digest: Digest?) {
             guard !state.quarantine.contains(packID: packID, offset: offset) else { return }
-            let solo = state.walks[packID]?.kind == .solo
+            // A pack whose own header is unreadable goes out of service whole, like a solo pack.
+            let solo = state.walks[packID].map { $0.kind == .solo } ?? true
             let named = digest ?? state.indexed[CheckState.RecordKey(packID: packID, offset: offset)]
             entries.append(QuarantineList.Entry(
                 packID: packID, offset: offset, length: length, reason: reason, wholePack: solo, digest: named))
