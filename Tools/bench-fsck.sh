@@ -9,7 +9,8 @@
 # 3. reads every pack once (warm cache), then runs, RUNS times each, best taken:
 #    anchor: `stowage digest` of a 1 GiB file in /dev/shm (single-stream hardware SHA-256);
 #    `stowage-fsck --level scrub`, `--level verify --jobs 1`, `--level verify` (every core);
-#    rates are bytes read (scrub) or hashed (verify) over the whole check's wall time.
+#    rates are bytes read (scrub) or hashed (verify) over the whole check's wall time (its JSON
+#    `seconds`), and over the CPU time the process used.
 #
 # Usage: Tools/bench-fsck.sh        Knobs: LARGE=24 SMALL=2048 RUNS=5 SKIP_BUILD=0 TMPDIR=/tmp
 #                                    KEEP=dir: make the store in dir/data and keep it; if it is
@@ -82,40 +83,52 @@ fi
 
 cat "$work"/data/packs/* >/dev/null
 store_bytes=$(du -sb "$work/data/packs" | cut -f1)
-echo "store: $LARGE x 64 MiB + $SMALL x 128 KiB blobs, $(awk -v b="$store_bytes" 'BEGIN { printf "%.2f GB", b / 1e9 }') of packs, page cache warm"
+echo "store: $(ls "$work/data/packs" | grep -c pack$) packs, $(awk -v b="$store_bytes" 'BEGIN { printf "%.2f GB", b / 1e9 }') of packs, page cache warm"
 
 head -c $((1 << 30)) /dev/urandom >"$anchor"
-best_anchor=0
-for _ in $(seq "$RUNS"); do
-    start=$(date +%s.%N)
-    "$bin/stowage" digest "$anchor" >/dev/null
-    end=$(date +%s.%N)
-    best_anchor=$(awk -v s="$start" -v e="$end" -v b="$best_anchor" 'BEGIN { r = 1073741824 / (e - s) / 1e6; print (r > b ? r : b) }')
-done
+# Each figure is the best of RUNS: bytes over wall time, and bytes over the CPU time the child
+# used (user + system), which another process competing for the cores disturbs less.
+python3 - "$bin" "$work/data" "$anchor" "$RUNS" <<'EOF'
+import json, resource, subprocess, sys, time
+bin, data, anchor, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 
-# Best rate in MB/s of `stowage-fsck ARGS`, from its JSON statistics: FIELD bytes over seconds.
-measure() {
-    local field=$1
-    shift
-    local best=0
-    for _ in $(seq "$RUNS"); do
-        local rate
-        rate=$("$bin/stowage-fsck" --data-dir "$work/data" --json "$@" | python3 -c "
-import json, sys
-s = json.load(sys.stdin)['store']['statistics']
-print(s['$field'] / s['seconds'] / 1e6)")
-        best=$(awk -v r="$rate" -v b="$best" 'BEGIN { print (r > b ? r : b) }')
-    done
-    echo "$best"
-}
+def timed(command):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    output = subprocess.run(command, check=False, capture_output=True).stdout
+    wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return output, wall, cpu
 
-scrub=$(measure bytesScrubbed --level scrub)
-verify1=$(measure bytesHashed --level verify --jobs 1)
-verify=$(measure bytesHashed --level verify)
+def best(command, count):
+    """Best MB/s by wall time and by CPU time; count(output, wall) gives the bytes and seconds."""
+    walls, cpus = [], []
+    for _ in range(runs):
+        output, wall, cpu = timed(command)
+        size, seconds = count(output, wall)
+        walls.append(size / seconds / 1e6)
+        cpus.append(size / cpu / 1e6)
+    return max(walls), max(cpus)
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-printf '| %-52s | %10s | %s |\n' "what" "MB/s" "ratio to the anchor"
-printf '| %-52s | %10.0f | %s |\n' "anchor: stowage digest, 1 GiB in /dev/shm (SHA-NI)" "$best_anchor" "1.00"
-printf '| %-52s | %10.0f | %s |\n' "stowage-fsck --level scrub (every core)" "$scrub" "-"
-printf '| %-52s | %10.0f | %s |\n' "stowage-fsck --level verify --jobs 1" "$verify1" "$(ratio "$verify1" "$best_anchor")"
-printf '| %-52s | %10.0f | %s |\n' "stowage-fsck --level verify (every core)" "$verify" "$(ratio "$verify" "$best_anchor")"
+anchor_rates = best([f"{bin}/stowage", "digest", anchor], lambda output, wall: (1 << 30, wall))
+
+def fsck(field, *arguments):
+    def count(output, wall):
+        statistics = json.loads(output)["store"]["statistics"]
+        return statistics[field], statistics["seconds"]
+    return best([f"{bin}/stowage-fsck", "--data-dir", data, "--json", *arguments], count)
+
+rows = [
+    ("anchor: stowage digest, 1 GiB in /dev/shm (SHA-NI)", anchor_rates, True),
+    ("stowage-fsck --level scrub (every core)", fsck("bytesScrubbed", "--level", "scrub"), False),
+    ("stowage-fsck --level verify --jobs 1", fsck("bytesHashed", "--level", "verify", "--jobs", "1"), True),
+    ("stowage-fsck --level verify (every core)", fsck("bytesHashed", "--level", "verify"), True),
+]
+print(f"| {'what':52} | wall MB/s | ratio | MB per CPU-second | ratio |")
+print(f"|:{'-' * 52}|----------:|------:|------------------:|------:|")
+for name, (wall, cpu), compare in rows:
+    wall_ratio = f"{wall / anchor_rates[0]:.2f}" if compare else "-"
+    cpu_ratio = f"{cpu / anchor_rates[1]:.2f}" if compare else "-"
+    print(f"| {name:52} | {wall:9.0f} | {wall_ratio:>5} | {cpu:17.0f} | {cpu_ratio:>5} |")
+EOF
