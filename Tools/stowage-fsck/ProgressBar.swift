@@ -11,10 +11,18 @@ struct ProgressBar: Sendable {
 
     /// Redraws until cancelled, then clears the line.
     func run() async {
-        let start = ContinuousClock.now
+        // The clock starts with the payload pass, so that the framing before it does not
+        // drag the rate down.
+        var start: ContinuousClock.Instant?
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(200))
-            draw(elapsed: ContinuousClock.now - start)
+            guard progress.expected > 0 else { continue }
+            let now = ContinuousClock.now
+            guard let started = start else {
+                start = now
+                continue
+            }
+            draw(elapsed: now - started)
         }
         StandardError.write("\r\u{1B}[K")
     }
