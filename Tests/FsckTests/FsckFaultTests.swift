@@ -313,4 +313,22 @@ struct FsckMoreFaultTests {
         #expect(!FileManager.default.fileExists(atPath: state))
         try await fixture.expectIntact(except: [])
     }
+
+    @Test func anIndexChildAndALinkMissingFromTheRepositoryAreNamed() async throws {
+        let fixture = try await FsckFixture.make()
+        let metadata = try SQLiteMetadataStore(path: RegistryServer.Configuration.metadataPath(in: fixture.data))
+        let app = try RepositoryName(parsing: "acme/app"), web = try RepositoryName(parsing: "acme/web")
+        try await metadata.deleteManifest(fixture.app.manifest, in: app)
+        try await metadata.unlinkBlob(fixture.web.layers[0], in: web)
+
+        let result = try FsckResult(fixture)
+        #expect(result.status == 1)
+        let child = try #require(result.references("child-missing").first, "\(result)")
+        #expect(child["manifest"] as? String == "\(fixture.index)")
+        #expect(child["digest"] as? String == "\(fixture.app.manifest)")
+        let unlinked = try #require(result.references("blob-unlinked").first, "\(result)")
+        #expect(unlinked["repository"] as? String == "acme/web")
+        #expect(unlinked["digest"] as? String == "\(fixture.web.layers[0])")
+        #expect(result.affectedPackages == ["acme/app", "acme/web"])
+    }
 }

@@ -14,7 +14,8 @@ struct ChildRun: CustomStringConvertible {
 
     /// The JSON document the child printed.
     func document() throws -> [String: Any] {
-        try #require(JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], "not a JSON object: \(self)")
+        let object = try? JSONSerialization.jsonObject(with: Data(output.utf8))
+        return try #require(object as? [String: Any], "not a JSON object: \(self)")
     }
 
     static func fsck(_ arguments: [String]) throws -> ChildRun {
