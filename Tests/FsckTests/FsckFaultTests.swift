@@ -331,4 +331,28 @@ struct FsckMoreFaultTests {
         #expect(unlinked["digest"] as? String == "\(fixture.web.layers[0])")
         #expect(result.affectedPackages == ["acme/app", "acme/web"])
     }
+
+    @Test func aRecordWhoseBytesDoNotMatchItsDigestIsFoundByVerifyOnly() async throws {
+        let fixture = try await FsckFixture.make()
+        // Checksums that hold over the wrong bytes: only the digest can tell.
+        let id = try #require(try IndexFile.load(fixture.publishedIndex).coveredPacks.max()) + 1
+        let claimed = Digest.of(Array("what the client pushed".utf8))
+        let bytes = Array("what the disk holds instead".utf8)
+        var pack = PackHeader(kind: .shared, packID: id).encoded()
+        pack += RecordEncoder.blob(digest: claimed, stored: bytes, logicalLength: UInt64(bytes.count), codec: .verbatim)
+        try Data(pack).write(to: URL(fileURLWithPath: DataDirectory(root: fixture.data).packPath(id)))
+
+        #expect(try FsckResult(fixture, ["--level", "scrub"]).storeFindings.isEmpty)
+        let result = try FsckResult(fixture, ["--level", "verify"])
+        let finding = try #require(result.store("digest-mismatch").first, "\(result)")
+        #expect(finding["digest"] as? String == "\(claimed)")
+        #expect((finding["message"] as? String)?.contains("payload hashes to \(Digest.of(bytes))") == true, "\(finding)")
+
+        let repaired = try FsckResult(fixture, ["--level", "verify", "--repair"])
+        #expect(repaired.status == 0, "\(repaired)")
+        try await fixture.expectIntact(except: [])
+        let store = try await BlobStore.open(at: fixture.data)
+        #expect(!store.contains(claimed), "a record that does not verify is never served")
+        try await store.close()
+    }
 }

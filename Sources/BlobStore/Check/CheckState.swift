@@ -219,10 +219,9 @@ struct CheckState {
 
     // MARK: Payloads
 
-    mutating func payloadFailed(_ path: String, _ record: PackWalker.Record, kind: StoreFinding.Kind, message: String) {
-        guard let walk = walks.values.first(where: { $0.path == path }) else { return }
-        badRecords[RecordKey(packID: walk.packID, offset: record.offset)] = kind
-        add(kind, path, pack: walk.packID, offset: record.offset, digest: record.header.digest, message)
+    mutating func payloadFailed(_ packID: UInt64, _ record: PackWalker.Record, kind: StoreFinding.Kind, message: String) {
+        badRecords[RecordKey(packID: packID, offset: record.offset)] = kind
+        add(kind, directory.packPath(packID), pack: packID, offset: record.offset, digest: record.header.digest, message)
     }
 
     // MARK: Uploads

@@ -60,6 +60,7 @@ public struct StoreChecker: Sendable {
     /// finish together.
     private func checkPayloads(_ state: inout CheckState) throws {
         struct Job: Sendable {
+            let packID: UInt64
             let file: SystemFile
             let record: PackWalker.Record
             let hash: Bool
@@ -68,7 +69,7 @@ public struct StoreChecker: Sendable {
         for walk in state.walks.values {
             let file = try SystemFile.openForReading(walk.path)
             for record in walk.records where !state.quarantine.contains(packID: walk.packID, offset: record.offset) {
-                jobs.append(Job(file: file, record: record, hash: isSampled(record.header.digest)))
+                jobs.append(Job(packID: walk.packID, file: file, record: record, hash: isSampled(record.header.digest)))
             }
         }
         jobs.sort { $0.record.header.storedLength > $1.record.header.storedLength }
@@ -94,9 +95,9 @@ public struct StoreChecker: Sendable {
             switch outcome {
             case .success(.good): continue
             case .success(.bad(let kind, let message)):
-                state.payloadFailed(job.file.path, job.record, kind: kind, message: message)
+                state.payloadFailed(job.packID, job.record, kind: kind, message: message)
             case .failure(let error):
-                state.payloadFailed(job.file.path, job.record, kind: .unreadable, message: "\(error)")
+                state.payloadFailed(job.packID, job.record, kind: .unreadable, message: "\(error)")
             }
         }
         state.statistics.bytesScrubbed = work.reduce(0) { $0 + $1.record.header.storedLength }
