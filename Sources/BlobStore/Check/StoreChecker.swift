@@ -61,15 +61,14 @@ public struct StoreChecker: Sendable {
     private func checkPayloads(_ state: inout CheckState) throws {
         struct Job: Sendable {
             let packID: UInt64
-            let file: SystemFile
+            let path: String
             let record: PackWalker.Record
             let hash: Bool
         }
         var jobs: [Job] = []
         for walk in state.walks.values {
-            let file = try SystemFile.openForReading(walk.path)
             for record in walk.records where !state.quarantine.contains(packID: walk.packID, offset: record.offset) {
-                jobs.append(Job(packID: walk.packID, file: file, record: record, hash: isSampled(record.header.digest)))
+                jobs.append(Job(packID: walk.packID, path: walk.path, record: record, hash: isSampled(record.header.digest)))
             }
         }
         jobs.sort { $0.record.header.storedLength > $1.record.header.storedLength }
@@ -81,11 +80,18 @@ public struct StoreChecker: Sendable {
         let work = jobs
         DispatchQueue.concurrentPerform(iterations: Swift.max(1, Swift.min(self.jobs, work.count))) { _ in
             let checker = PayloadChecker(progress: progress)
+            // Files are opened per job, not per pack up front: a store has a pack per large
+            // blob, more than a process may hold open.
+            var file: SystemFile?
             while true {
                 let index = next.add(1, ordering: .relaxed).oldValue
                 guard index < work.count else { return }
                 let job = work[index]
-                let outcome = Result { try checker.check(job.file, job.record, hash: job.hash) }
+                let outcome = Result {
+                    let current = try file.flatMap { $0.path == job.path ? $0 : nil } ?? SystemFile.openForReading(job.path)
+                    file = current
+                    return try checker.check(current, job.record, hash: job.hash)
+                }
                 if case .success(.good) = outcome { continue }
                 outcomes.withLock { $0[index] = outcome }
             }
