@@ -13,16 +13,14 @@ struct StowageFsck: AsyncParsableCommand {
         commandName: "stowage-fsck",
         abstract: "Check a Stowage data directory and repair what can be repaired.",
         discussion: """
-            Levels include the ones before them; the references check runs at every level.
+            Levels include the ones before them; the references check runs at every level:
               structure  pack framing, index files against the packs, upload state files
               scrub      also every payload block against its XXH3
               verify     also every blob's digest (or a sample with --sample)
-            Read-only checks may run beside a running server. --repair takes the data directory's
-            lock and refuses while a server holds it.
 
-            Exit status: 0 nothing is wrong; 1 problems were found (or are left after --repair);
-            2 the check could not run (the directory is unreadable, or held by a server for
-            --repair); 64 bad arguments.
+            Read-only checks may run beside a running server. --repair takes the data directory's lock and refuses while a server holds it.
+
+            Exit status: 0 nothing is wrong; 1 problems were found (or are left after --repair); 2 the check could not run (the directory is unreadable, or held by a server for --repair); 64 bad arguments.
             """
     )
 

@@ -33,7 +33,7 @@ public struct StoreChecker: Sendable {
         let started = System.seconds()
         let directory = DataDirectory(root: path)
         guard FileSystem.exists(directory.packs) else {
-            throw BlobStoreError.damaged(path: path, reason: "not a Stowage data directory (it has no packs/ folder)")
+            throw CheckError(description: "\(path) is not a Stowage data directory: it has no packs/ folder")
         }
         var state = CheckState(directory: directory, holder: LockHolder.current(dataDirectory: path))
         try state.loadFiles()

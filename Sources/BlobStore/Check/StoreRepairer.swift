@@ -39,8 +39,7 @@ public enum StoreRepairer {
     private static func repair(_ state: CheckState) throws -> Outcome {
         let directory = state.directory
         if let (id, error) = state.unreadablePacks.min(by: { $0.key < $1.key }) {
-            throw BlobStoreError.damaged(
-                path: directory.packPath(id), reason: "the pack cannot be read (\(error)); make it readable, then repair")
+            throw CheckError(description: "cannot repair: \(directory.packPath(id)) cannot be read (\(error)); make it readable first")
         }
         var outcome = Outcome()
         let additions = quarantineEntries(state)
