@@ -17,6 +17,7 @@ struct FsckServerTests {
 
         let readOnly = try FsckResult(fixture, ["--level", "verify", "--layers"])
         #expect(readOnly.status == 0, "\(readOnly)")
+        #expect((readOnly.document["server"] as? String)?.hasPrefix("pid \(server.pid),") == true, "\(readOnly)")
         #expect((try await server.get("/v2/acme/app/manifests/v1")).status == 200, "the server still serves")
     }
 

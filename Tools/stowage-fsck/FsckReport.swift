@@ -54,6 +54,9 @@ struct FsckReport {
         } else {
             lines.append("references: not checked (no metadata database)")
         }
+        if let holder = store.holder {
+            lines.append("a server holds the directory (\(holder)): checked beside it, read-only; the tail of a pack it is writing is not judged")
+        }
         if stats.quarantined > 0 { lines.append("\(Format.count(stats.quarantined, "record")) quarantined by repairs (never served)") }
 
         if let repair {
@@ -120,6 +123,8 @@ struct FsckReport {
         }
 
         let dataDirectory: String
+        /// The live server holding the directory during the check, if any.
+        let server: String?
         let level: CheckLevel
         let layers: Bool
         let clean: Bool
@@ -130,7 +135,7 @@ struct FsckReport {
 
     func json() throws -> String {
         let document = Document(
-            dataDirectory: directory, level: level, layers: layers, clean: isClean,
+            dataDirectory: directory, server: store.holder?.text, level: level, layers: layers, clean: isClean,
             store: Document.Store(findings: store.findings, lost: store.lost, statistics: store.statistics),
             references: references.map {
                 Document.References(findings: $0.findings, affectedPackages: $0.affectedRepositories, statistics: $0.statistics)
