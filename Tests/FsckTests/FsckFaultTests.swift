@@ -5,7 +5,7 @@ import Testing
 
 /// Faults injected into a real store: each is found with a message that says what and where,
 /// and `--repair` leaves a store that opens and serves every blob that is still intact.
-@Suite("stowage-fsck faults")
+@Suite("stowage-fsck faults", .serialized)
 struct FsckFaultTests {
     @Test func aCleanStorePassesEveryLevel() async throws {
         let fixture = try await FsckFixture.make()
@@ -274,7 +274,7 @@ struct FsckFaultTests {
 
 /// Faults beyond the list: a pack whose own header is damaged, an upload that cannot
 /// resume.
-@Suite("stowage-fsck more faults")
+@Suite("stowage-fsck more faults", .serialized)
 struct FsckMoreFaultTests {
     @Test func aPackWithADamagedHeaderGoesOutOfServiceWhole() async throws {
         let fixture = try await FsckFixture.make()

@@ -4,7 +4,7 @@ import Testing
 
 /// stowage-fsck and a running server: read-only checks run beside it, a repair refuses to, and a
 /// repaired store is one the server serves every intact blob from.
-@Suite("stowage-fsck and the server")
+@Suite("stowage-fsck and the server", .serialized)
 struct FsckServerTests {
     @Test func aRepairIsRefusedWhileAServerHoldsTheDirectoryAndAReadOnlyCheckRuns() async throws {
         let fixture = try await FsckFixture.make()
