@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "BlobStore", targets: ["BlobStore"]),
         .library(name: "Registry", targets: ["Registry"]),
         .executable(name: "stowage", targets: ["stowage"]),
+        .executable(name: "stowage-fsck", targets: ["stowage-fsck"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -57,6 +58,12 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Checks and repairs a data directory; thin over BlobStore's Check/ and Registry's Integrity/.
+        .executableTarget(
+            name: "stowage-fsck",
+            dependencies: ["BlobStore", "Registry", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/stowage-fsck"
+        ),
         .testTarget(
             name: "BlobStoreTests",
             dependencies: ["BlobStore", "CrashWriter", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
@@ -75,6 +82,8 @@ let package = Package(
         ),
         // Depends on the executable so that `swift build --build-tests` builds the binary it runs.
         .testTarget(name: "StowageTests", dependencies: ["stowage", "BlobStore", "TestSupport"]),
+        // Fault injection on real stores, checked and repaired by the built stowage-fsck.
+        .testTarget(name: "FsckTests", dependencies: ["stowage-fsck", "stowage", "BlobStore", "Registry", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

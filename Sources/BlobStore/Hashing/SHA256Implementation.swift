@@ -21,7 +21,13 @@ public enum SHA256Implementation: String, Sendable, CaseIterable, CustomStringCo
     public var description: String { rawValue }
 
     /// Whether this CPU (and build) can run the implementation.
-    public var isAvailable: Bool {
+    public var isAvailable: Bool { Self.runnable.contains(self) }
+
+    /// Probed once: CPUID traps to the hypervisor in a virtual machine (about 15 µs here), and
+    /// every new hasher checks its implementation.
+    private static let runnable = Set(allCases.filter(\.probe))
+
+    private var probe: Bool {
         switch self {
         case .shaExtensions:
             #if arch(x86_64)

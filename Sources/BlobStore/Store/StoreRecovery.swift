@@ -35,10 +35,19 @@ struct StoreRecovery: Sendable {
         }
 
         let index = LiveIndex(published: published)
+        // Records stowage-fsck took out of service are never indexed again (docs/FORMAT.md, "Quarantine list").
+        let quarantine = try QuarantineList.load(directory)
         var recoveredAny = false
         for id in packFiles.subtracting(covered).sorted() {
+            if quarantine.holdsWholePack(id) {
+                index.markClosed(id)
+                recoveredAny = true
+                continue
+            }
             guard let entries = try Self.recoverPack(id, directory: directory, hasIndex: indexFiles.contains(id)) else { continue }
-            for (digest, location) in entries { index.insert(digest, location) }
+            for (digest, location) in entries where !quarantine.contains(packID: id, offset: location.offset) {
+                index.insert(digest, location)
+            }
             index.markClosed(id)
             recoveredAny = true
         }

@@ -20,7 +20,9 @@ public final class SQLiteMetadataStore: MetadataStore {
     public init(path: String) throws(MetadataError) {
         let writeConnection = try SQLiteConnection(path: path, readOnly: false)
         try writeConnection.execute(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000"
+            // The busy timeout first: switching to WAL waits on a connection that another process
+            // (the server, an admin command, stowage-fsck) is opening or closing.
+            "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON"
         )
         try SQLiteMigrations.migrate(writeConnection)
         let readConnection = try SQLiteConnection(path: path, readOnly: true)

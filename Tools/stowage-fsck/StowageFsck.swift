@@ -1,0 +1,137 @@
+import ArgumentParser
+import BlobStore
+import Foundation
+import Registry
+
+/// `stowage-fsck`: checks a Stowage data directory at every level and repairs what can be
+/// repaired, with the engine and registry code the server runs. The work is in BlobStore's
+/// `StoreChecker`/`StoreRepairer` and Registry's `ReferenceChecker`; this file parses, wires and
+/// prints.
+@main
+struct StowageFsck: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stowage-fsck",
+        abstract: "Check a Stowage data directory and repair what can be repaired.",
+        discussion: """
+            Levels include the ones before them; the references check runs at every level:
+              structure  pack framing, index files against the packs, upload state files
+              scrub      also every payload block against its XXH3
+              verify     also every blob's digest (or a sample with --sample)
+
+            Read-only checks may run beside a running server. --repair takes the data directory's lock and refuses while a server holds it.
+
+            Exit status: 0 nothing is wrong; 1 problems were found (or are left after --repair); 2 the check could not run (the directory is unreadable, or held by a server for --repair); 64 bad arguments.
+            """
+    )
+
+    @Option(name: .customLong("data-dir"), help: "Data directory (default $STOWAGE_DATA_DIR, else ./stowage-data).")
+    var dataDirectory: String?
+
+    @Option(help: "How deep to read: structure, scrub or verify.")
+    var level: CheckLevel = .structure
+
+    @Flag(help: "Check that image configs' rootfs.diff_ids match their layers' uncompressed digests.")
+    var layers = false
+
+    @Option(help: "At the verify level, check the digests of this percentage of blobs (the same ones each run).")
+    var sample: Double?
+
+    @Option(help: "Records checked at once (default: one per processor).")
+    var jobs: Int?
+
+    @Flag(help: "Print the report as JSON on standard output.")
+    var json = false
+
+    @Flag(help: "Repair: rebuild the indexes, quarantine bad records, drop links and tags that point at nothing.")
+    var repair = false
+
+    func validate() throws {
+        if let sample {
+            guard sample > 0, sample <= 100 else { throw ValidationError("--sample must be a percentage above 0 and at most 100") }
+            guard level == .verify else { throw ValidationError("--sample applies to --level verify only") }
+        }
+        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+    }
+
+    var resolvedDirectory: String {
+        dataDirectory ?? ProcessInfo.processInfo.environment["STOWAGE_DATA_DIR"] ?? RegistryServer.Configuration.defaultDataDirectory
+    }
+
+    func run() async throws {
+        let report: FsckReport
+        do {
+            report = try await repair ? checkAndRepair() : check()
+        } catch let error as FsckFailure {
+            StandardError.write("stowage-fsck: \(error.message)\n")
+            throw ExitCode(2)
+        } catch {
+            StandardError.write("stowage-fsck: \(error)\n")
+            throw ExitCode(2)
+        }
+        print(json ? try report.json() : report.summary(), terminator: json ? "\n" : "")
+        if !report.isClean { throw ExitCode(1) }
+    }
+
+    private func check() async throws -> FsckReport {
+        let store = try await checkStore()
+        let references = try await checkReferences(store.contents)
+        return FsckReport(directory: resolvedDirectory, level: level, layers: layers, store: store, references: references?.report)
+    }
+
+    private func checkAndRepair() async throws -> FsckReport {
+        let lock: StoreLock
+        do {
+            lock = try StoreLock(dataDirectory: resolvedDirectory)
+        } catch BlobStoreError.locked(let path, let holder) {
+            throw FsckFailure(message: "refusing to repair \(path): a server holds it (\(holder)); stop it first, or run without --repair to check it read-only")
+        }
+        defer { lock.release() }
+        let found = try await checkStore()
+        let storeRepair = try await StoreRepairer.repair(found, lock: lock)
+        let store = storeRepair.isEmpty ? found : try await checkStore()
+        var referencesFound: ReferenceReport?
+        var referencesRepair: ReferenceReport.Repair?
+        var references: ReferenceReport?
+        if let checked = try await checkReferences(store.contents) {
+            referencesFound = checked.report
+            let repaired = try await checked.checker.repair(checked.report)
+            referencesRepair = repaired
+            references = repaired.isEmpty ? checked.report : try await checked.checker.run()
+        }
+        return FsckReport(
+            directory: resolvedDirectory, level: level, layers: layers, store: store, references: references,
+            repair: FsckReport.RepairSummary(
+                storeFindings: found.findings, referenceFindings: referencesFound?.problems ?? [], store: storeRepair,
+                references: referencesRepair))
+    }
+
+    private func checkStore() async throws -> StoreReport {
+        var checker = StoreChecker(path: resolvedDirectory)
+        checker.level = level
+        checker.samplePercent = sample
+        if let jobs { checker.jobs = jobs }
+        let bar = level > .structure && ProgressBar.isTerminal
+            ? Task { await ProgressBar(progress: checker.progress, label: level.rawValue).run() } : nil
+        defer { bar?.cancel() }
+        let report = try await checker.run()
+        bar?.cancel()
+        await bar?.value
+        return report
+    }
+
+    /// Nil when the directory has no metadata database (a bare blob store): nothing to check.
+    private func checkReferences(_ contents: StoreContents) async throws -> (checker: ReferenceChecker, report: ReferenceReport)? {
+        let path = RegistryServer.Configuration.metadataPath(in: resolvedDirectory)
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        var checker = ReferenceChecker(metadata: try SQLiteMetadataStore(path: path), contents: contents)
+        checker.checkLayers = layers
+        return (checker, try await checker.run())
+    }
+}
+
+/// A reason the check could not run, said plainly.
+struct FsckFailure: Error {
+    let message: String
+}
+
+extension CheckLevel: ExpressibleByArgument {}
