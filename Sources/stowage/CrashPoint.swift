@@ -7,7 +7,7 @@ import Glibc
 
 /// `STOWAGE_TEST_CRASH_AT=PHASE`: the process kills itself with SIGKILL when garbage collection
 /// reaches that checkpoint (`purged`, `retained`, `marked`, `condemned`, `swept`,
-/// `removal-published`, `removed`, `compaction-copied`, `compaction-published`, `compacted`). The
+/// `removed`, `compaction-copied`, `compaction-published`, `compacted`). The
 /// crash tests use it to stop a real server at each phase; nothing else should set it.
 enum CrashPoint {
     static func install(into configuration: inout RegistryServer.Configuration) {

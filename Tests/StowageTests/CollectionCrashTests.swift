@@ -14,7 +14,7 @@ struct CollectionCrashTests {
     ]
 
     static let phases = [
-        "purged", "retained", "marked", "condemned", "swept", "removal-published", "removed", "compaction-copied",
+        "purged", "retained", "marked", "condemned", "swept", "removed", "compaction-copied",
         "compaction-published", "compacted",
     ]
 

@@ -8,41 +8,22 @@ import Darwin
 /// back their space. Which blobs are garbage is the caller's business (the registry marks them
 /// from its metadata); the engine only guarantees that nothing it still indexes is lost.
 ///
-/// Order of every step, so that a crash anywhere leaves a store that opens: the index is
-/// published without the entries first, the pack files go after. A crash between the two leaves
-/// a pack the published index does not cover; the next open indexes it again, and the blobs in
-/// it are garbage the next collection finds once more.
+/// `remove` only drops index entries, in memory; `compact` gives the space back, with one
+/// publication for all that happened since. The index is always published before pack files go:
+/// a crash between the two leaves packs the published index does not cover, which the next open
+/// indexes again, and a crash before the publication brings removed entries back. Either way the
+/// blobs are garbage the next collection finds once more; nothing indexed is ever lost.
 extension BlobStore {
-    /// Drops the digests from the index and deletes the solo packs that held them. Shared packs
-    /// stay until `compact` copies their live records out or finds none left.
+    /// Drops the digests from the index. Their records stay on disk until `compact` deletes
+    /// the packs left without a live record and copies the live ones out of mostly dead packs.
     @discardableResult
-    public func remove(_ digests: [Digest], checkpoint: @Sendable (CollectionCheckpoint) -> Void = { _ in }) async throws
-        -> RemovalResult
-    {
-        try checkOpen()
+    public func remove(_ digests: [Digest]) -> RemovalResult {
         var result = RemovalResult()
-        var removed: [BlobLocation] = []
         for digest in digests {
             guard let location = index.remove(digest) else { continue }
             result.blobs += 1
             result.bytes += location.logicalLength
-            removed.append(location)
         }
-        let open = index.openPacks
-        let directory = self.directory
-        // A pack exactly one record long is a solo pack (a shared pack that is no longer open
-        // ends with its seal record), and that record was the one removed.
-        let candidates = removed.filter { !open.contains($0.packID) && $0.offset == UInt64(PackHeader.size) }
-        let solo = try await BlockingIO.run {
-            var solo = Set<UInt64>()
-            for location in candidates {
-                let soloSize = UInt64(PackHeader.size) + RecordHeader.recordLength(storedLength: location.storedLength)
-                if try FileSystem.fileSize(directory.packPath(location.packID)) == soloSize { solo.insert(location.packID) }
-            }
-            return solo
-        }
-        result.packsDeleted = solo.count
-        result.bytesFreed = try await retireAndDelete(solo, checkpoint: checkpoint)
         return result
     }
 
@@ -113,6 +94,7 @@ extension BlobStore {
             result.packs += 1
         }
         checkpoint(.copied)
+        result.packsDeleted = compacted.count
         result.bytesFreed = try await retireAndDelete(compacted, checkpoint: checkpoint)
         return result
     }
@@ -139,7 +121,7 @@ extension BlobStore {
     }
 }
 
-/// A point inside a removal or a compaction, for crash tests that stop the process there.
+/// A point inside a compaction, for crash tests that stop the process there.
 public enum CollectionCheckpoint: String, Sendable {
     /// Compaction's copies are durable; the index still points at the old packs.
     case copied
@@ -171,13 +153,13 @@ public struct RemovalResult: Sendable, Equatable {
     public var blobs = 0
     /// Logical bytes of the blobs dropped from the index.
     public var bytes: UInt64 = 0
-    public var packsDeleted = 0
-    /// Bytes of the pack and pack index files deleted.
-    public var bytesFreed: UInt64 = 0
 }
 
 public struct CompactionResult: Sendable, Equatable {
+    /// Packs whose live records were copied out.
     public var packs = 0
+    /// Pack files deleted: those compacted, and those left without a live record.
+    public var packsDeleted = 0
     public var blobsCopied = 0
     public var bytesCopied: UInt64 = 0
     public var bytesFreed: UInt64 = 0

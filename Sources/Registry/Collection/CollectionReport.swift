@@ -30,7 +30,8 @@ public struct CollectionReport: Sendable, Equatable, Codable {
     public var compactedBytes: UInt64 = 0
     /// Upload sessions begun more than the upload expiry ago, cancelled.
     public var expiredUploads = 0
-    /// Bytes of pack files deleted, by deletion and compaction.
+    /// Bytes of pack files deleted by compaction: packs left without a live record, and packs
+    /// whose live records were copied out.
     public var bytesFreed: UInt64 = 0
     /// Unmarked blobs by package: what the package's deletion or retention gives back once the
     /// grace period has passed. Dry runs only.

@@ -17,7 +17,8 @@ public struct CollectionSettings: Sendable {
     /// Compaction copies at most this many bytes a second, leaving the disk to requests.
     public var compactBytesPerSecond: UInt64 = 64 << 20
     /// Blobs condemned or swept per metadata transaction.
-    public var sweepBatch = 1000
+    /// Small, because a push's metadata write waits for the transaction in progress.
+    public var sweepBatch = 250
     /// Called at the end of each phase with its name; crash tests stop the process there.
     public var checkpoint: @Sendable (String) -> Void = { _ in }
 

@@ -12,10 +12,11 @@ import Logging
 /// 4. condemn: unmarked blobs are condemned, durably, with the time;
 /// 5. sweep: blobs condemned by an earlier run more than a grace period ago, untouched since and
 ///    still unmarked, are unlinked (one transaction per batch, which checks the marks again) and
-///    then dropped from the engine; a crash between the two leaves an unlinked, unmarked blob
-///    the next run condemns again;
+///    then dropped from the engine's index; a crash between the two leaves an unlinked, unmarked
+///    blob the next run condemns again;
 /// 6. expire uploads begun longer ago than the upload expiry;
-/// 7. compact: shared packs mostly dead are copied out and deleted.
+/// 7. compact: one index publication for everything removed, then the packs left without a live
+///    record are deleted, and mostly dead shared packs copied out and deleted.
 public actor GarbageCollector {
     let store: BlobStore
     let metadata: any CollectionMetadata & PackageStore & MetadataStore
@@ -110,11 +111,9 @@ public actor GarbageCollector {
             do {
                 let swept = try await metadata.sweep(taken, condemnedBefore: cutoff, linkedAfter: cutoff)
                 try phase("swept")
-                let removal = try await store.remove(swept) { self.settings.checkpoint("removal-\($0.rawValue)") }
+                let removal = store.remove(swept)
                 report.deletedBlobs += removal.blobs
                 report.deletedBytes += removal.bytes
-                report.packsDeleted += removal.packsDeleted
-                report.bytesFreed += removal.bytesFreed
             } catch {
                 liveness.endSweep(taken)
                 throw error
@@ -131,7 +130,8 @@ public actor GarbageCollector {
         report.compactedPacks = compaction.packs
         report.compactedBlobs = compaction.blobsCopied
         report.compactedBytes = compaction.bytesCopied
-        report.bytesFreed += compaction.bytesFreed
+        report.packsDeleted = compaction.packsDeleted
+        report.bytesFreed = compaction.bytesFreed
         if report.deletedBlobs > 0 || !report.purged.isEmpty { try await metadata.shrinkJournal() }
         try phase("compacted")
         return finish(report, since: clock)

@@ -55,6 +55,7 @@ struct RegistryHarness {
 
     /// An OCI image manifest over freshly pushed config and layers (or layers the repository
     /// should hold already, without `pushLayers`).
+    @discardableResult
     func pushImage(
         _ name: String, tag: String, layers: [[UInt8]], extra: String = "", headers: HTTPFields = [:], pushLayers: Bool = true
     ) async throws -> (digest: Digest, bytes: [UInt8]) {
