@@ -11,6 +11,8 @@ public struct CollectionReport: Sendable, Equatable, Codable {
     public var dryRun = false
     public var started: Int64 = 0
     public var seconds = 0.0
+    /// Seconds each phase took: purged, retained, marked, condemned, removed, compacted.
+    public var phaseSeconds: [String: Double] = [:]
     /// Deletions whose restore window had passed, now gone for good.
     public var purged: [PurgedDeletion] = []
     /// Versions retention policies deleted (restorable within the window).

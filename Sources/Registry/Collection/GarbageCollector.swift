@@ -69,11 +69,12 @@ public actor GarbageCollector {
         let cutoff = now - settings.gracePeriod
         let windowStart = now - settings.restoreWindow
         var report = CollectionReport(dryRun: dryRun, started: now)
+        var lap = clock
 
         report.purged = try await metadata.purgeDeletions(before: windowStart, dryRun: dryRun)
-        try phase("purged")
+        try phase("purged", &report, &lap)
         report.retained = try await metadata.applyRetention(now: now, dryRun: dryRun)
-        try phase("retained")
+        try phase("retained", &report, &lap)
 
         let blobs = store.allBlobs()
         let marked = try await metadata.markedBlobs(linkedAfter: cutoff, deletedAfter: windowStart)
@@ -83,14 +84,16 @@ public actor GarbageCollector {
         report.markedBlobs = blobs.count - unmarked.count
         report.markedBytes = blobs.reduce(0) { $0 + $1.size } - unmarked.reduce(0) { $0 + $1.size }
         if dryRun { report.reclaimable = try await reclaimable(unmarked) }
-        try phase("marked")
+        try phase("marked", &report, &lap)
 
         let condemned = try await metadata.condemnedBlobs()
         let unmarkedDigests = Set(unmarked.map(\.digest))
-        let fresh = unmarked.map(\.digest).filter { condemned[$0] == nil }
+        let fresh = unmarked.map(\.digest).filter { condemned[$0] == nil }.sorted()
         report.condemnedBlobs = fresh.count
         report.condemnedBytes = fresh.reduce(0) { $0 + (sizes[$1] ?? 0) }
-        let due = condemned.filter { $0.value < cutoff && unmarkedDigests.contains($0.key) }.map(\.key)
+        // In digest order: a batch then touches a narrow range of every digest-keyed B-tree, so a
+        // sweep transaction rewrites a few pages instead of one per blob.
+        let due = condemned.filter { $0.value < cutoff && unmarkedDigests.contains($0.key) }.map(\.key).sorted()
         if dryRun {
             let expiry = UInt64(max(0, now - settings.uploadExpiry))
             report.expiredUploads = store.uploadSessions().filter { $0.created < expiry }.count
@@ -104,13 +107,13 @@ public actor GarbageCollector {
         }
         // Condemned blobs that are marked again, or no longer stored, are off the list.
         try await liveness.pardon(condemned.keys.filter { !unmarkedDigests.contains($0) })
-        try phase("condemned")
+        try phase("condemned", &report, &lap)
 
         for start in stride(from: 0, to: due.count, by: settings.sweepBatch) {
             let taken = liveness.beginSweep(Array(due[start..<min(start + settings.sweepBatch, due.count)]))
             do {
                 let swept = try await metadata.sweep(taken, condemnedBefore: cutoff, linkedAfter: cutoff)
-                try phase("swept")
+                try checkpoint("swept")
                 let removal = store.remove(swept)
                 report.deletedBlobs += removal.blobs
                 report.deletedBytes += removal.bytes
@@ -120,7 +123,7 @@ public actor GarbageCollector {
             }
             liveness.endSweep(taken)
         }
-        try phase("removed")
+        try phase("removed", &report, &lap)
 
         report.expiredUploads = try await expireUploads(now: now)
         let limits = CompactionLimits(bytes: settings.compactByteLimit, bytesPerSecond: settings.compactBytesPerSecond)
@@ -133,7 +136,7 @@ public actor GarbageCollector {
         report.packsDeleted = compaction.packsDeleted
         report.bytesFreed = compaction.bytesFreed
         if report.deletedBlobs > 0 || !report.purged.isEmpty { try await metadata.shrinkJournal() }
-        try phase("compacted")
+        try phase("compacted", &report, &lap)
         return finish(report, since: clock)
     }
 
@@ -155,7 +158,16 @@ public actor GarbageCollector {
         return expired
     }
 
-    private func phase(_ name: String) throws {
+    /// The end of a phase: its time goes in the report, crash tests may stop here, and a
+    /// cancelled run stops here.
+    private func phase(_ name: String, _ report: inout CollectionReport, _ lap: inout ContinuousClock.Instant) throws {
+        let now = ContinuousClock.now
+        report.phaseSeconds[name] = (now - lap).seconds
+        lap = now
+        try checkpoint(name)
+    }
+
+    private func checkpoint(_ name: String) throws {
         settings.checkpoint(name)
         try Task.checkCancellation()
     }
@@ -176,8 +188,7 @@ public actor GarbageCollector {
 
     private func finish(_ report: CollectionReport, since start: ContinuousClock.Instant) -> CollectionReport {
         var report = report
-        let elapsed = ContinuousClock.now - start
-        report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        report.seconds = (ContinuousClock.now - start).seconds
         metrics.collection(report)
         logger.info(
             "garbage collection \(report.dryRun ? "dry run" : "run")",
@@ -191,4 +202,8 @@ public actor GarbageCollector {
             ])
         return report
     }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
