@@ -18,7 +18,7 @@ public struct CollectionSettings: Sendable {
     public var compactBytesPerSecond: UInt64 = 64 << 20
     /// Blobs condemned or swept per metadata transaction.
     /// Small, because a push's metadata write waits for the transaction in progress.
-    public var sweepBatch = 250
+    public var sweepBatch = 64
     /// Called at the end of each phase with its name; crash tests stop the process there.
     public var checkpoint: @Sendable (String) -> Void = { _ in }
 
