@@ -22,6 +22,9 @@ public protocol CollectionMetadata: Sendable {
     func linkingPackages() async throws -> [Digest: [String]]
     /// Gives back the space the journal grew to while the run deleted rows.
     func shrinkJournal() async throws
+    /// Returns once no request's write is waiting for the database (or after a short bound), so
+    /// that a collection batch does not make a push wait behind it.
+    func yieldToRequests() async
 }
 
 /// A deletion whose restore window has passed.

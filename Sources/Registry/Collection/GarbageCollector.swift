@@ -103,6 +103,7 @@ public actor GarbageCollector {
         }
         // In batches, so that pushes' metadata writes get their turn between them.
         for start in stride(from: 0, to: fresh.count, by: settings.sweepBatch) {
+            await metadata.yieldToRequests()
             try await liveness.condemn(Array(fresh[start..<min(start + settings.sweepBatch, fresh.count)]), at: now)
         }
         // Condemned blobs that are marked again, or no longer stored, are off the list.
@@ -110,6 +111,7 @@ public actor GarbageCollector {
         try phase("condemned", &report, &lap)
 
         for start in stride(from: 0, to: due.count, by: settings.sweepBatch) {
+            await metadata.yieldToRequests()
             let taken = liveness.beginSweep(Array(due[start..<min(start + settings.sweepBatch, due.count)]))
             do {
                 let swept = try await metadata.sweep(taken, condemnedBefore: cutoff, linkedAfter: cutoff)

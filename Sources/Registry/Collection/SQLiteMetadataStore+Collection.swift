@@ -122,6 +122,12 @@ extension SQLiteMetadataStore: CollectionMetadata {
         }
     }
 
+    public func yieldToRequests() async {
+        for _ in 0..<50 where writer.pendingCount > 0 {
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+    }
+
     /// Takes the digests off the condemned list: something touched them.
     static func revive(_ digests: [Digest], _ db: SQLiteConnection) throws(MetadataError) {
         for digest in digests {
