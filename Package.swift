@@ -81,7 +81,7 @@ let package = Package(
             ]
         ),
         // Depends on the executable so that `swift build --build-tests` builds the binary it runs.
-        .testTarget(name: "StowageTests", dependencies: ["stowage", "BlobStore", "TestSupport"]),
+        .testTarget(name: "StowageTests", dependencies: ["stowage", "stowage-fsck", "BlobStore", "TestSupport"]),
         // Fault injection on real stores, checked and repaired by the built stowage-fsck.
         .testTarget(name: "FsckTests", dependencies: ["stowage-fsck", "stowage", "BlobStore", "Registry", "TestSupport"]),
     ],

@@ -1,5 +1,6 @@
 @testable import BlobStore
 import Foundation
+import TestSupport
 @testable import Registry
 import Testing
 

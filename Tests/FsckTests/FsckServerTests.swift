@@ -1,5 +1,6 @@
 @testable import BlobStore
 import Foundation
+import TestSupport
 import Testing
 
 /// stowage-fsck and a running server: read-only checks run beside it, a repair refuses to, and a

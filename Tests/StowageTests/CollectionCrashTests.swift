@@ -1,9 +1,11 @@
 import BlobStore
 import Foundation
+import TestSupport
 import Testing
 
 /// A real server killed with SIGKILL in each phase of garbage collection: after a restart the
-/// store opens, everything referenced pulls and verifies, and later runs finish the job.
+/// store opens, everything referenced pulls and verifies, later runs finish the job, and
+/// `stowage-fsck --level verify` finds nothing wrong.
 @Suite("Garbage collection crashes")
 struct CollectionCrashTests {
     /// No schedule, no grace period, no restore window: a run acts on what a second ago left.
@@ -55,5 +57,7 @@ struct CollectionCrashTests {
         #expect(report["blobs"] as? Int == kept.blobs.count + 1, "only the kept image's blobs and its manifest remain")
         try await again.pull("octo/kept", kept.digest)
         #expect(await restarted.stop(keepingData: true) == 0)
+        let fsck = try ChildRun.run(BuiltExecutable.url("stowage-fsck"), ["--data-dir", server.dataDirectory, "--level", "verify"])
+        #expect(fsck.status == 0, "\(fsck)")
     }
 }

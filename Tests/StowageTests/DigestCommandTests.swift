@@ -6,30 +6,12 @@ import Testing
 /// Runs the built `stowage` binary as a user would.
 @Suite("stowage digest")
 struct DigestCommandTests {
-    struct Run {
-        let status: Int32
-        let output: String
-        let error: String
-    }
+    typealias Run = ChildRun
 
     static let executable = BuiltExecutable.url("stowage")
 
     static func run(_ arguments: [String], input: Data? = nil, environment: [String: String] = [:]) throws -> Run {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let stdout = Pipe(), stderr = Pipe(), stdin = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        process.standardInput = stdin
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(input) }
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        let error = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self), error: String(decoding: error, as: UTF8.self))
+        try ChildRun.run(executable, arguments, input: input, environment: environment)
     }
 
     static func temporaryFile(_ bytes: [UInt8]) throws -> URL {

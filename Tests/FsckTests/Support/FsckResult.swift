@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// One `stowage-fsck --json` run on a fixture, with the parts of its report the tests read.
