@@ -46,7 +46,9 @@ public actor GarbageCollector {
         let task = Task { try await self.collect(dryRun: false) }
         current = task
         defer { current = nil }
-        return try await task.value
+        // The run is a task of its own so that callers can join it; a caller cancelled (the
+        // server shutting down) stops it at its next phase.
+        return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
     }
 
     /// Runs every `settings.interval` seconds until cancelled.
