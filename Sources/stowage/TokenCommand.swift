@@ -31,7 +31,7 @@ struct TokenCommand: AsyncParsableCommand {
             try await administer("token create") {
                 let scopes = try Scope.parseList(self.scopes)
                 let lifetime = try TokenLifetime.parse(expires)
-                let expiry = lifetime.map { Int64(Date().timeIntervalSince1970) + $0 }
+                let expiry = lifetime.map { UnixTime.now() + $0 }
                 let created = try await data.openAccounts().createToken(
                     user: user, scopes: scopes, expires: expiry, description: description
                 )
@@ -56,7 +56,7 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             try await administer("token list") {
                 let tokens = try await data.openAccounts().tokens(of: user)
-                let now = Int64(Date().timeIntervalSince1970)
+                let now = UnixTime.now()
                 let rows = tokens.map { token in
                     [
                         token.id, Scope.format(token.scopes), AdminOutput.date(token.created),

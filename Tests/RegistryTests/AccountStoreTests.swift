@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Account store (SQLite)")
 struct AccountStoreTests {
-    private let database = AccountsScratch()
+    private let database = ScratchDatabase()
 
     // MARK: Users and organisations
 
@@ -321,23 +321,6 @@ struct AccountStoreTests {
         let store = try database.open()
         #expect(try await store.repositoryExists(try RepositoryName(parsing: "alice/app")))
         try await store.createUser("alice", admin: false)
-        let version = try SQLiteConnection(path: database.path, readOnly: true).firstRow("PRAGMA user_version") { $0.integer(at: 0) }
-        #expect(version == Int64(SQLiteMigrations.latestVersion))
-    }
-}
-
-/// A database file in a fresh temporary directory, removed with it when the test ends.
-private final class AccountsScratch: Sendable {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-accounts-\(UUID().uuidString)").path
-    var path: String { directory + "/metadata.db" }
-
-    init() {
-        try! FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: directory) }
-
-    func open() throws -> SQLiteMetadataStore {
-        try SQLiteMetadataStore(path: path)
+        #expect(try database.userVersion() == SQLiteMigrations.latestVersion)
     }
 }

@@ -14,13 +14,7 @@ struct Scenario: Sendable {
         let client = context.client
         switch kind {
         case .pushMonolithic:
-            let repository = context.repository("large")
-            let blobs = context.monolithicBlobs
-            return { index in
-                let blob = blobs[blobs.startIndex + index]
-                try await client.pushMonolithic(repository: repository, blob: blob)
-                return blob.size
-            }
+            return monolithicPushes(of: context.monolithicBlobs, to: context.repository("large"), client: client)
 
         case .pushChunked:
             let repository = context.repository("chunked")
@@ -42,13 +36,7 @@ struct Scenario: Sendable {
             }
 
         case .smallPush:
-            let repository = context.repository("small")
-            let blobs = context.smallPushBlobs
-            return { index in
-                let blob = blobs[blobs.startIndex + index]
-                try await client.pushMonolithic(repository: repository, blob: blob)
-                return blob.size
-            }
+            return monolithicPushes(of: context.smallPushBlobs, to: context.repository("small"), client: client)
 
         case .manifestPut:
             let repository = context.repository("manifest-put")
@@ -109,6 +97,15 @@ struct Scenario: Sendable {
                 }
                 return 0
             }
+        }
+    }
+
+    /// Operation `index` pushes blob `index` of `blobs` whole (POST, then PUT ?digest=).
+    private func monolithicPushes(of blobs: ArraySlice<BlobCorpus.Blob>, to repository: String, client: RegistryClient) -> Operation {
+        { index in
+            let blob = blobs[blobs.startIndex + index]
+            try await client.pushMonolithic(repository: repository, blob: blob)
+            return blob.size
         }
     }
 

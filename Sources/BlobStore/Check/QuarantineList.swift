@@ -37,6 +37,8 @@ struct QuarantineList: Equatable, Sendable {
 
     private(set) var entries: [Entry]
     private let keys: Set<Key>
+    /// Packs out of service whole; opening asks for every pack it recovers.
+    private let wholePacks: Set<UInt64>
 
     private struct Key: Hashable {
         let packID: UInt64
@@ -46,6 +48,7 @@ struct QuarantineList: Equatable, Sendable {
     init(entries: [Entry] = []) {
         self.entries = entries.sorted { ($0.packID, $0.offset) < ($1.packID, $1.offset) }
         keys = Set(entries.map { Key(packID: $0.packID, offset: $0.offset) })
+        wholePacks = Set(entries.filter(\.wholePack).map(\.packID))
     }
 
     /// The list in `directory`, empty if there is none.
@@ -60,7 +63,7 @@ struct QuarantineList: Equatable, Sendable {
     }
 
     func holdsWholePack(_ packID: UInt64) -> Bool {
-        entries.contains { $0.packID == packID && $0.wholePack }
+        wholePacks.contains(packID)
     }
 
     /// This list and `more`, an entry of the same record replaced by the newer one.

@@ -30,10 +30,15 @@ extension BlobStore {
     /// How full each pack that holds a live record is: the base of compaction's choice. With
     /// `includingOpen`, the shared pack still being appended to is counted too.
     public func packUsage(includingOpen: Bool = false) async throws -> [PackUsage] {
+        try await packUsage(of: index.entries(), includingOpen: includingOpen)
+    }
+
+    /// `packUsage` over a snapshot of the index's entries.
+    private func packUsage(of entries: [(Digest, BlobLocation)], includingOpen: Bool) async throws -> [PackUsage] {
         let open = index.openPacks
         // An open pack whose records were all removed is still worth sealing and deleting.
         var usage: [UInt64: PackUsage] = includingOpen ? Dictionary(uniqueKeysWithValues: open.map { ($0, PackUsage(packID: $0)) }) : [:]
-        for (_, location) in index.entries() where includingOpen || !open.contains(location.packID) {
+        for (_, location) in entries where includingOpen || !open.contains(location.packID) {
             usage[location.packID, default: PackUsage(packID: location.packID)].add(location)
         }
         let directory = self.directory
@@ -58,25 +63,31 @@ extension BlobStore {
     ) async throws -> CompactionResult {
         try checkOpen()
         var result = CompactionResult()
+        // Closed packs first, then the entries: a solo pack is indexed before it is marked
+        // closed, so every closed pack's records are in the snapshot, and one committed meanwhile
+        // is never taken for empty. Sealing the open pack changes no entry: one snapshot serves.
+        let closed = index.closedPacks
+        let entries = index.entries()
+        var usage = try await packUsage(of: entries, includingOpen: true)
         let open = index.openPacks
-        if try await packUsage(includingOpen: true).contains(where: {
-            open.contains($0.packID) && $0.fileSize > UInt64(PackHeader.size) && $0.deadShare >= deadShare
-        }) {
+        if usage.contains(where: { open.contains($0.packID) && $0.fileSize > UInt64(PackHeader.size) && $0.deadShare >= deadShare }) {
             await writer.sealOpenPack()
         }
+        let stillOpen = index.openPacks
+        usage.removeAll { stillOpen.contains($0.packID) }
         // A solo pack's record is live as long as the pack exists: only shared packs ever qualify.
-        let candidates = try await packUsage().filter { $0.deadShare >= deadShare }
+        let candidates = usage.filter { $0.deadShare >= deadShare }
         let start = ContinuousClock.now
         let chosen = Set(candidates.map(\.packID))
         var records: [UInt64: [(Digest, BlobLocation)]] = [:]
         var livePacks = Set<UInt64>()
-        for (digest, location) in index.entries() {
+        for (digest, location) in entries {
             livePacks.insert(location.packID)
             if chosen.contains(location.packID) { records[location.packID, default: []].append((digest, location)) }
         }
         // Closed packs without a live record: a shared pack whose records were all removed, or
         // a solo pack that lost a race to store the same blob.
-        var compacted = index.closedPacks.subtracting(livePacks)
+        var compacted = closed.subtracting(livePacks)
         for pack in candidates {
             guard result.bytesCopied < limits.bytes else { break }
             for (digest, location) in records[pack.packID] ?? [] {

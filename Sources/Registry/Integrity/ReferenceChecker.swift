@@ -17,11 +17,6 @@ public struct ReferenceChecker: Sendable {
     let metadata: SQLiteMetadataStore
     let contents: StoreContents
 
-    private static let imageConfigTypes: Set<String> = [
-        "application/vnd.oci.image.config.v1+json",
-        "application/vnd.docker.container.image.v1+json",
-    ]
-
     public init(metadata: SQLiteMetadataStore, contents: StoreContents) {
         self.metadata = metadata
         self.contents = contents
@@ -113,7 +108,7 @@ public struct ReferenceChecker: Sendable {
         _ parsed: ParsedManifest, of manifest: ReferenceSnapshot.Manifest, into report: inout ReferenceReport,
         cache: inout [Digest: Result<Digest, any Error>]
     ) async {
-        guard let config = parsed.config, Self.imageConfigTypes.contains(config.mediaType), contents.contains(config.digest) else {
+        guard let config = parsed.config, ManifestMediaTypes.imageConfigs.contains(config.mediaType), contents.contains(config.digest) else {
             return
         }
         let repository = manifest.repository

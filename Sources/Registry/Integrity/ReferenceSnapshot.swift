@@ -10,9 +10,6 @@ struct ReferenceSnapshot: Sendable {
         /// Deleted (with its package or version) and still restorable: it must stay whole, but
         /// a live index may not count on it.
         let deleted: Bool
-        /// `manifest_blobs` and `manifest_children`, in position order.
-        var blobs: [String] = []
-        var children: [String] = []
     }
 
     struct Tag: Sendable {

@@ -9,7 +9,7 @@ extension SQLiteMetadataStore {
             snapshot.links = try db.rows(
                 "SELECT r.name, l.digest FROM blob_links l JOIN repositories r ON r.id = l.repository_id ORDER BY r.name, l.digest"
             ) { row throws(MetadataError) in ReferenceSnapshot.Link(repository: row.text(at: 0), digest: row.text(at: 1)) }
-            var manifests = try db.rows(
+            snapshot.manifests = try db.rows(
                 """
                 SELECT m.id, r.name, m.digest, m.media_type, m.subject, m.deletion_id IS NOT NULL OR r.deletion_id IS NOT NULL
                 FROM manifests m JOIN repositories r ON r.id = m.repository_id ORDER BY r.name, m.digest
@@ -19,17 +19,6 @@ extension SQLiteMetadataStore {
                     id: row.integer(at: 0), repository: row.text(at: 1), digest: row.text(at: 2), mediaType: row.text(at: 3),
                     subject: row.optionalText(at: 4), deleted: row.integer(at: 5) != 0)
             }
-            let positions = Dictionary(uniqueKeysWithValues: manifests.enumerated().map { ($0.element.id, $0.offset) })
-            for (table, isChild) in [("manifest_blobs", false), ("manifest_children", true)] {
-                let rows = try db.rows("SELECT manifest_id, digest FROM \(table) ORDER BY manifest_id, position") {
-                    row throws(MetadataError) in (row.integer(at: 0), row.text(at: 1))
-                }
-                for (id, digest) in rows {
-                    guard let position = positions[id] else { continue }
-                    if isChild { manifests[position].children.append(digest) } else { manifests[position].blobs.append(digest) }
-                }
-            }
-            snapshot.manifests = manifests
             snapshot.tags = try db.rows(
                 "SELECT r.name, t.name, t.manifest_id FROM tags t JOIN repositories r ON r.id = t.repository_id ORDER BY r.name, t.name"
             ) { row throws(MetadataError) in

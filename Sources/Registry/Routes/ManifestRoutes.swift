@@ -125,10 +125,10 @@ struct ManifestRoutes {
         if manifest.kind.isIndex {
             return manifest.manifests.compactMap(\.platform).map(\.description)
         }
-        guard let config = manifest.config, ManifestMediaTypes.imageConfigs.contains(config.mediaType),
-              config.size <= 1 << 20, registry.store.contains(config.digest)
+        guard let config = manifest.config, ManifestMediaTypes.imageConfigs.contains(config.mediaType), config.size <= 1 << 20,
+              let bytes = try? await registry.store.bytes(of: config.digest)
         else { return [] }
-        return (try? ConfigPlatform.platform(of: try await registry.store.bytes(of: config.digest))).map { [$0.description] } ?? []
+        return (try? ConfigPlatform.platform(of: bytes)).map { [$0.description] } ?? []
     }
 
     func delete(_ name: RepositoryName, _ reference: String) async throws -> Response {
