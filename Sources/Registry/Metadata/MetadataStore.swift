@@ -54,6 +54,9 @@ public protocol MetadataStore: Sendable {
     @discardableResult
     func deleteUpload(id: String) async throws -> Bool
     func uploads() async throws -> [(id: String, repository: RepositoryName)]
+    /// In one transaction: links the finished upload's blob into the repository and forgets the
+    /// upload, so that finishing costs one durable commit.
+    func finishUpload(id: String, linking digest: Digest, size: UInt64, in repository: RepositoryName) async throws
 }
 
 /// A reference a manifest PUT names that the repository does not hold.

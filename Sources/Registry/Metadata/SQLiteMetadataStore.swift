@@ -186,6 +186,13 @@ public final class SQLiteMetadataStore: MetadataStore {
         try await writer.write { db in try db.run("DELETE FROM uploads WHERE id = ?", [.text(id)]) > 0 }
     }
 
+    public func finishUpload(id: String, linking digest: Digest, size: UInt64, in repository: RepositoryName) async throws {
+        try await writer.write { db in
+            try Self.link(digest, size: size, into: Self.createRepository(repository, db), db)
+            try db.run("DELETE FROM uploads WHERE id = ?", [.text(id)])
+        }
+    }
+
     public func uploads() async throws -> [(id: String, repository: RepositoryName)] {
         try await reader.read { db in
             try db.rows("SELECT id, repository FROM uploads ORDER BY created, id") { row throws(MetadataError) in

@@ -94,8 +94,7 @@ struct UploadRoutes {
             try await registry.metadata.deleteUpload(id: id)
             throw RegistryError(.badRequest, .digestInvalid, "content digest \(actual) does not match \(expected)")
         }
-        try await registry.metadata.linkBlob(blob.digest, size: blob.size, in: name)
-        try await registry.metadata.deleteUpload(id: id)
+        try await registry.metadata.finishUpload(id: id, linking: blob.digest, size: blob.size, in: name)
         return created(name, blob.digest)
     }
 
