@@ -1,13 +1,19 @@
 #define _GNU_SOURCE
 #include "CStowageSystem.h"
 
+#include <errno.h>
 #include <fcntl.h>
 
-int stowage_start_writeback(int fd, long long offset, long long length) {
+int stowage_open_direct(const char *path) {
 #if defined(__linux__)
-    return sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE);
+    int fd;
+    do {
+        fd = open(path, O_WRONLY | O_DIRECT | O_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    return fd;
 #else
-    (void)fd; (void)offset; (void)length;
-    return 0;
+    (void)path;
+    errno = EINVAL;
+    return -1;
 #endif
 }

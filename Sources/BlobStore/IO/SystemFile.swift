@@ -30,6 +30,14 @@ final class SystemFile: Sendable {
         try open(path, flags: O_RDONLY)
     }
 
+    /// The file opened again for writes that bypass the page cache: buffers, offsets and lengths
+    /// must be multiples of the device's block size (`SpoolWriter` keeps them at 4 KiB).
+    static func openDirect(_ path: String) throws -> SystemFile {
+        let descriptor = stowage_open_direct(path)
+        guard descriptor >= 0 else { throw BlobStoreError.io(operation: "open O_DIRECT", path: path, code: Errno.current) }
+        return SystemFile(descriptor: descriptor, path: path)
+    }
+
     /// Reads until `buffer` is full or the file ends; returns the bytes read.
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws -> Int {
         var done = 0
@@ -74,13 +82,6 @@ final class SystemFile: Sendable {
         guard retryOnInterrupt({ fdatasync(descriptor) }) == 0 else {
             throw BlobStoreError.syncFailed(path: path, code: Errno.current)
         }
-    }
-
-    /// Starts writing a range of dirty pages back to the disk without waiting for it, so that a
-    /// later fdatasync has little left to do (Linux `sync_file_range`; elsewhere a no-op). A
-    /// failure is harmless: the fdatasync that acknowledges the data still runs.
-    func startWriteback(_ range: Range<UInt64>) {
-        _ = stowage_start_writeback(descriptor, Int64(range.lowerBound), Int64(range.count))
     }
 
     func size() throws -> UInt64 {

@@ -60,9 +60,10 @@ extension BlobStore {
         } catch {
             failure = error
         }
-        let written = appender.progress
+        let written: UploadSession.Progress
         do {
             guard !appender.poisoned else { throw failure ?? BlobStoreError.closed }
+            written = try appender.finish()
             try await checkpoint(session, written)
         } catch {
             session.abandon()
@@ -105,13 +106,13 @@ extension BlobStore {
             var appender = UploadAppender(progress: progress, limit: options.maxBlobSize)
             do {
                 try await finalChunk(&appender)
+                progress = try appender.finish()
             } catch {
                 // Bytes past the last checkpoint are not vouched for: the next request rebuilds
                 // the upload from its state file.
                 session.abandon()
                 throw error
             }
-            progress = appender.progress
         }
         do {
             let info = try await store(progress, algorithm: session.algorithm, expected: expected)
@@ -138,7 +139,7 @@ extension BlobStore {
         defer { try? FileSystem.remove(spoolPath) }
         var appender = UploadAppender(progress: progress, limit: options.maxBlobSize)
         try await body(&appender)
-        return try await store(appender.progress, algorithm: expected.algorithm, expected: expected)
+        return try await store(appender.finish(), algorithm: expected.algorithm, expected: expected)
     }
 
     /// A new spool with its head reserved, and nothing hashed yet.

@@ -235,6 +235,37 @@ struct UploadTests {
         try await store.close()
     }
 
+    /// Requests that start and end anywhere in the spool's 4 KiB pages and 1 MiB staging
+    /// blocks, with a restart in the middle and the last bytes sent with the commit: the spool
+    /// writer's direct block writes and buffered tails must add up to exactly the bytes sent.
+    @Test func requestsOfUnevenSizesAddUpExactly() async throws {
+        let directory = TemporaryDirectory()
+        let sizes = [1, 4095, 4097, (1 << 20) - 160, 3, (1 << 20) + 1, 65536, 2 << 20, 7, 4096]
+        let blob = randomBytes(seed: 23, count: sizes.reduce(0, +))
+        var store = try await BlobStore.open(at: directory.path)
+        let upload = try await store.beginUpload()
+        var offset = 0
+        for (request, size) in sizes.dropLast().enumerated() {
+            try await store.append(to: upload, at: UInt64(offset)) { appender in
+                // Within a request too, pieces of two different sizes.
+                for start in stride(from: offset, to: offset + size, by: 65521) {
+                    try appender.write(Array(blob[start..<min(start + 65521, offset + size)]))
+                }
+            }
+            offset += size
+            if request == 4 {
+                try await store.close()
+                store = try await BlobStore.open(at: directory.path)
+            }
+        }
+        let info = try await store.commitUpload(upload, expected: Digest.of(blob), at: UInt64(offset)) { appender in
+            try appender.write(Array(blob[offset...]))
+        }
+        #expect(info.size == UInt64(blob.count))
+        #expect(try await store.bytes(of: info.digest) == blob)
+        try await store.close()
+    }
+
     @Test func bytesPastTheSyncedOffsetAreCutOnResume() async throws {
         let directory = TemporaryDirectory()
         var store = try await BlobStore.open(at: directory.path)
