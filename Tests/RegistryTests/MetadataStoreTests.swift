@@ -54,15 +54,18 @@ struct MetadataStoreTests {
         try await store.putManifest(manifest(12), tags: [], in: repository, requiring: [])
         try await store.putManifest(record, tags: ["v1", "latest"], in: repository, requiring: [])
 
-        let byDigest = try await store.manifest(record.digest, in: repository)
-        let byTag = try await store.manifest(tag: "v1", in: repository)
-        let unknownTag = try await store.manifest(tag: "v2", in: repository)
-        let elsewhere = try await store.manifest(record.digest, in: name("bob/app"))
+        let byDigest = try await store.manifestHead(record.digest, in: repository)
+        let byTag = try await store.manifestHead(tag: "v1", in: repository)
+        let unknownTag = try await store.manifestHead(tag: "v2", in: repository)
+        let elsewhere = try await store.manifestHead(record.digest, in: name("bob/app"))
+        let referrers = try await store.referrers(of: digest(99), in: repository, artifactType: nil)
         let tags = try await store.tags(of: record.digest, in: repository)
         let linked = try await store.isBlobLinked(record.digest, in: repository)
         let referenced = try await store.markedBlobs(linkedAfter: .max, deletedAfter: 0)
 
-        #expect(byDigest == record && byTag == record)
+        #expect(byDigest == record.head && byTag == record.head)
+        // The references and annotations are kept: the referrers API returns the whole record.
+        #expect(referrers == [record])
         #expect(unknownTag == nil && elsewhere == nil)
         #expect(tags == ["latest", "v1"])
         #expect(linked)
@@ -80,12 +83,12 @@ struct MetadataStoreTests {
         try await store.putManifest(record, tags: ["v1"], in: alice, requiring: [])
         try await store.putManifest(changed, tags: ["v1", "v2"], in: alice, requiring: [])
         try await store.putManifest(changed, tags: [], in: bob, requiring: [])
-        let inAlice = try await store.manifest(record.digest, in: alice)
-        let inBob = try await store.manifest(record.digest, in: bob)
+        let inAlice = try await store.manifestHead(record.digest, in: alice)
+        let inBob = try await store.manifestHead(record.digest, in: bob)
         let aliceTags = try await store.tags(in: alice, after: nil, limit: 10)
         let bobTags = try await store.tags(in: bob, after: nil, limit: 10)
 
-        #expect(inAlice == record && inBob == changed)
+        #expect(inAlice == record.head && inBob == changed.head)
         #expect(aliceTags == ["v1", "v2"] && bobTags.isEmpty)
     }
 
@@ -95,11 +98,11 @@ struct MetadataStoreTests {
         let first = manifest(1), second = manifest(2)
         try await store.putManifest(first, tags: ["latest", "v1"], in: repository, requiring: [])
         try await store.putManifest(second, tags: ["latest"], in: repository, requiring: [])
-        let latest = try await store.manifest(tag: "latest", in: repository)
+        let latest = try await store.manifestHead(tag: "latest", in: repository)
         let firstTags = try await store.tags(of: first.digest, in: repository)
         let secondTags = try await store.tags(of: second.digest, in: repository)
 
-        #expect(latest == second)
+        #expect(latest == second.head)
         #expect(firstTags == ["v1"] && secondTags == ["latest"])
     }
 
@@ -112,8 +115,8 @@ struct MetadataStoreTests {
 
         let deleted = try await store.deleteVersion(doomed.digest, in: repository, now: 1000)
         let deletedAgain = try await store.deleteVersion(doomed.digest, in: repository, now: 1000)
-        let byDigest = try await store.manifest(doomed.digest, in: repository)
-        let byTag = try await store.manifest(tag: "v1", in: repository)
+        let byDigest = try await store.manifestHead(doomed.digest, in: repository)
+        let byTag = try await store.manifestHead(tag: "v1", in: repository)
         let tags = try await store.tags(in: repository, after: nil, limit: 10)
         let linked = try await store.isBlobLinked(doomed.digest, in: repository)
         let insideWindow = try await store.markedBlobs(linkedAfter: .max, deletedAfter: 1000)
@@ -137,11 +140,11 @@ struct MetadataStoreTests {
         let deletedAgain = try await store.deleteTag("v1", in: repository)
         let deletedElsewhere = try await store.deleteTag("v2", in: name("bob/app"))
         let tags = try await store.tags(of: record.digest, in: repository)
-        let kept = try await store.manifest(record.digest, in: repository)
+        let kept = try await store.manifestHead(record.digest, in: repository)
 
         #expect(deleted && !deletedAgain && !deletedElsewhere)
         #expect(tags == ["v2"])
-        #expect(kept == record)
+        #expect(kept == record.head)
     }
 
     @Test func tagsPageInLexicalOrder() async throws {
@@ -216,10 +219,10 @@ struct MetadataStoreTests {
         // A second run of migration 1 would fail on CREATE TABLE, so opening again proves it was skipped.
         let store = try database.open()
         let versionAfterReopen = try database.userVersion()
-        let found = try await store.manifest(tag: "v1", in: name("alice/app"))
+        let found = try await store.manifestHead(tag: "v1", in: name("alice/app"))
 
         #expect(versionAfterCreate == SQLiteMigrations.latestVersion && versionAfterReopen == versionAfterCreate)
-        #expect(found == record)
+        #expect(found == record.head)
     }
 
     @Test func refusesASchemaFromTheFuture() throws {
@@ -241,7 +244,7 @@ struct MetadataStoreTests {
         }
         var tagged: [Digest?] = []
         for index in 0..<100 {
-            tagged.append(try await store.manifest(tag: "t\(index)", in: repository)?.digest)
+            tagged.append(try await store.manifestHead(tag: "t\(index)", in: repository)?.digest)
         }
         #expect(tagged == (0..<100).map(digest))
     }
@@ -283,8 +286,8 @@ struct MetadataStoreTests {
         gate.signal()
         try await held
         let failures = await outcomes.compactMapValues { $0 }
-        let badManifest = try await store.manifest(badTag.digest, in: repository)
-        let badTagTarget = try await store.manifest(tag: "ok", in: repository)
+        let badManifest = try await store.manifestHead(badTag.digest, in: repository)
+        let badTagTarget = try await store.manifestHead(tag: "ok", in: repository)
         let tags = try await store.tags(in: repository, after: nil, limit: 1000)
 
         #expect(store.writer.commitCount == commitsBefore + 2)

@@ -235,7 +235,8 @@ struct CheckState {
                 let state = try UploadState.load(statePath)
                 let spool = try SystemFile.openForReading(directory.spoolPath(id))
                 let wanted = UploadSession.reservedHead + state.offset
-                if try spool.size() < wanted {
+                // As at open: an upload with no bytes was never synced and has nothing to lose.
+                if state.offset > 0, try spool.size() < wanted {
                     uploadsToDrop.append(id)
                     add(.uploadState, directory.spoolPath(id), "upload spool is shorter than the \(state.offset) bytes its state file vouches for")
                 }

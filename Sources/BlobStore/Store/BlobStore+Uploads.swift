@@ -8,6 +8,11 @@ import Darwin
 /// its state file holds the synced offset and the hash state at that offset.
 extension BlobStore {
     /// Starts an upload whose content will be hashed with `algorithm`; returns its id.
+    ///
+    /// Nothing is synced: a session with no bytes is not worth two fsyncs on every push, and its
+    /// first checkpoint makes the spool, the state file and their names durable. A power failure
+    /// before that leaves no files, a spool without a state file, or a state file that fails its
+    /// checksum, and each of those is an unknown upload at the next open.
     public func beginUpload(algorithm: DigestAlgorithm = .sha256) async throws -> String {
         try checkOpen()
         let id = Self.newUploadID()
@@ -18,7 +23,7 @@ extension BlobStore {
             algorithm: algorithm, offset: 0, created: created, hashState: DigestHasher(algorithm: algorithm).exportState())
         let progress = try await BlockingIO.run {
             let progress = try Self.newSpool(spoolPath, algorithm: algorithm)
-            try FileSystem.replace(statePath, with: state.encoded())
+            try SystemFile.open(statePath, flags: O_WRONLY | O_CREAT | O_EXCL).write(state.encoded(), at: 0)
             return progress
         }
         let session = UploadSession(

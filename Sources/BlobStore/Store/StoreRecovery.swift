@@ -150,7 +150,9 @@ struct StoreRecovery: Sendable {
             }
             let spool = try SystemFile.open(directory.spoolPath(id), flags: O_RDWR)
             let wanted = UploadSession.reservedHead + state.offset
-            guard try spool.size() >= wanted else {
+            // An upload with no bytes was never synced, so its spool may have lost its reserved
+            // head; there is nothing in it to lose, and the truncate puts the head back.
+            guard try spool.size() >= wanted || state.offset == 0 else {
                 throw BlobStoreError.damaged(path: directory.spoolPath(id), reason: "spool is shorter than its synced offset \(state.offset)")
             }
             try spool.truncate(to: wanted)

@@ -32,8 +32,10 @@ public protocol MetadataStore: Sendable {
     /// a blob of the repository, and points each tag at it, moving tags that pointed elsewhere.
     func putManifest(_ record: ManifestRecord, tags: [String], in repository: RepositoryName, requiring blobs: [Digest])
         async throws
-    func manifest(_ digest: Digest, in repository: RepositoryName) async throws -> ManifestRecord?
-    func manifest(tag: String, in repository: RepositoryName) async throws -> ManifestRecord?
+    /// The live manifest with this digest in the repository, as a GET serves it.
+    func manifestHead(_ digest: Digest, in repository: RepositoryName) async throws -> ManifestHead?
+    /// The live manifest the tag points at, as a GET serves it.
+    func manifestHead(tag: String, in repository: RepositoryName) async throws -> ManifestHead?
     /// Returns whether the tag existed.
     @discardableResult
     func deleteTag(_ tag: String, in repository: RepositoryName) async throws -> Bool
@@ -47,7 +49,10 @@ public protocol MetadataStore: Sendable {
 
     // MARK: Upload sessions
 
-    /// Fails with `.constraint` if the id is taken.
+    /// Fails with `.constraint` if the id is taken. Not durable by itself (an upload with no
+    /// bytes is not worth an fsync): the next durable write of any request, at the latest the
+    /// upload's own finish, takes it to disk. A power failure before that forgets the upload,
+    /// and the client, told it is unknown, starts it again.
     func createUpload(id: String, in repository: RepositoryName) async throws
     func uploadRepository(id: String) async throws -> RepositoryName?
     /// Returns whether the upload existed.

@@ -101,23 +101,27 @@ public final class SQLiteMetadataStore: MetadataStore {
         }
     }
 
-    public func manifest(_ digest: Digest, in repository: RepositoryName) async throws -> ManifestRecord? {
+    public func manifestHead(_ digest: Digest, in repository: RepositoryName) async throws -> ManifestHead? {
         try await reader.read { db in
-            try Self.manifests(
+            try Self.manifestHead(
                 "WHERE m.repository_id = (\(Self.repositoryIDQuery)) AND m.digest = ? AND m.deletion_id IS NULL",
-                [.text(repository.description), .digest(digest)],
-                db
-            ).first
+                [.text(repository.description), .digest(digest)], db)
         }
     }
 
-    public func manifest(tag: String, in repository: RepositoryName) async throws -> ManifestRecord? {
+    public func manifestHead(tag: String, in repository: RepositoryName) async throws -> ManifestHead? {
         try await reader.read { db in
-            try Self.manifests(
+            try Self.manifestHead(
                 "JOIN tags t ON t.manifest_id = m.id WHERE t.repository_id = (\(Self.repositoryIDQuery)) AND t.name = ? AND m.deletion_id IS NULL",
-                [.text(repository.description), .text(tag)],
-                db
-            ).first
+                [.text(repository.description), .text(tag)], db)
+        }
+    }
+
+    private static func manifestHead(_ clause: String, _ values: [SQLiteValue], _ db: SQLiteConnection)
+        throws(MetadataError) -> ManifestHead?
+    {
+        try db.firstRow("SELECT m.digest, m.media_type, m.size FROM manifests m \(clause)", values) { row throws(MetadataError) in
+            ManifestHead(digest: try row.digest(at: 0), mediaType: row.text(at: 1), size: UInt64(bitPattern: row.integer(at: 2)))
         }
     }
 
@@ -169,7 +173,7 @@ public final class SQLiteMetadataStore: MetadataStore {
     // MARK: Upload sessions
 
     public func createUpload(id: String, in repository: RepositoryName) async throws {
-        try await writer.write { db in
+        try await writer.write(durable: false) { db in
             _ = try db.run("INSERT INTO uploads (id, repository) VALUES (?, ?)", [.text(id), .text(repository.description)])
         }
     }

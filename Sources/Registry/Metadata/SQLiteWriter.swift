@@ -4,15 +4,20 @@ import Synchronization
 /// The one read-write connection, with group commit: writes that arrive while a transaction is
 /// committing wait and then share the next transaction, so many concurrent manifest PUTs cost
 /// one fsync. Each write runs inside its own SAVEPOINT, so a write whose statements fail is
-/// rolled back and fails alone while the rest of its batch commits.
+/// rolled back and fails alone while the rest of its batch commits. A batch made only of writes
+/// that may wait for durability commits with `synchronous=NORMAL`, without an fsync of its own:
+/// WAL frames are appended in order, so the next durable commit's fsync covers them too.
 ///
-/// `@unchecked Sendable`: the connection is only touched by `drain`, which runs on `queue`, and
+/// `@unchecked Sendable`: the connection and `synchronousFull` are only touched by `drain`, which
+/// runs on `queue`, and
 /// `state.draining` guarantees a single drain at a time; the rest of the state sits in a Mutex.
 final class SQLiteWriter: @unchecked Sendable {
     private struct PendingWrite: Sendable {
         /// Runs the write's statements; returns what to do once its transaction has committed.
         let apply: @Sendable (SQLiteConnection) throws -> @Sendable () -> Void
         let fail: @Sendable (any Error) -> Void
+        /// Whether the write must be on disk before it is reported done.
+        let durable: Bool
     }
 
     private struct State {
@@ -22,6 +27,8 @@ final class SQLiteWriter: @unchecked Sendable {
     }
 
     private let connection: SQLiteConnection
+    /// The connection's `synchronous` mode: FULL (opened so) unless the last batch needed no fsync.
+    private var synchronousFull = true
     private let queue = DispatchQueue(label: "stowage.metadata.writer")
     private let state = Mutex(State())
 
@@ -36,8 +43,10 @@ final class SQLiteWriter: @unchecked Sendable {
     var pendingCount: Int { state.withLock { $0.pending.count } }
 
     /// Runs `body` on the writer connection inside a transaction it may share with other writes,
-    /// and returns its result once that transaction is durable.
-    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    /// and returns its result once that transaction has committed and, if `durable`, is on disk.
+    /// A write that is not durable is visible at once and on disk with the next durable commit;
+    /// a power failure before that may lose it.
+    func write<T: Sendable>(durable: Bool = true, _ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             submit(
                 PendingWrite(
@@ -45,7 +54,8 @@ final class SQLiteWriter: @unchecked Sendable {
                         let value = try body(connection)
                         return { continuation.resume(returning: value) }
                     },
-                    fail: { continuation.resume(throwing: $0) }
+                    fail: { continuation.resume(throwing: $0) },
+                    durable: durable
                 )
             )
         }
@@ -54,7 +64,7 @@ final class SQLiteWriter: @unchecked Sendable {
     /// Queues `body` for the next transaction without waiting for it; a failure is dropped. For
     /// bookkeeping that may be lost, such as a token's last use.
     func enqueue(_ body: @escaping @Sendable (SQLiteConnection) throws -> Void) {
-        submit(PendingWrite(apply: { connection in try body(connection); return {} }, fail: { _ in }))
+        submit(PendingWrite(apply: { connection in try body(connection); return {} }, fail: { _ in }, durable: false))
     }
 
     private func submit(_ write: PendingWrite) {
@@ -81,7 +91,12 @@ final class SQLiteWriter: @unchecked Sendable {
     }
 
     private func commit(_ batch: [PendingWrite]) {
+        let durable = batch.contains { $0.durable }
         do {
+            if durable != synchronousFull {
+                try connection.run(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+                synchronousFull = durable
+            }
             try connection.run("BEGIN IMMEDIATE")
         } catch {
             batch.forEach { $0.fail(error) }

@@ -13,7 +13,7 @@ struct ManifestRoutes {
         case digest(Digest)
 
         init(_ text: String) throws {
-            if text.contains(":") {
+            if text.contains(":" as Character) {
                 self = .digest(try Digest(parsing: text))
             } else if Tag.isValid(text) {
                 self = .tag(text)
@@ -24,10 +24,10 @@ struct ManifestRoutes {
     }
 
     func get(_ request: Request, _ name: RepositoryName, _ reference: String) async throws -> Response {
-        let record: ManifestRecord?
+        let record: ManifestHead?
         switch try Reference(reference) {
-        case .tag(let tag): record = try await registry.metadata.manifest(tag: tag, in: name)
-        case .digest(let digest): record = try await registry.metadata.manifest(digest, in: name)
+        case .tag(let tag): record = try await registry.metadata.manifestHead(tag: tag, in: name)
+        case .digest(let digest): record = try await registry.metadata.manifestHead(digest, in: name)
         }
         guard let record else {
             throw RegistryError(.notFound, .manifestUnknown, "manifest unknown to registry", detail: reference)

@@ -1,4 +1,3 @@
-import Foundation
 import BlobStore
 
 /// What a request path under `/v2/` names. Repository names contain slashes, so the path is read
@@ -26,23 +25,37 @@ enum RegistryPath: Equatable {
         if rest.hasSuffix("/tags/list") {
             return .tags(try RepositoryName(parsing: String(rest.dropLast(10))))
         }
-        if let range = rest.range(of: "/blobs/uploads", options: .backwards) {
+        if let range = lastRange(of: "/blobs/uploads", in: rest) {
             let name = try RepositoryName(parsing: String(rest[..<range.lowerBound]))
             let tail = rest[range.upperBound...]
             if tail.isEmpty || tail == "/" { return .uploads(name) }
-            guard tail.first == "/", !tail.dropFirst().contains("/") else { return nil }
+            guard tail.first == "/", !tail.dropFirst().contains("/" as Character) else { return nil }
             return .upload(name, id: String(tail.dropFirst()))
         }
         for (marker, make) in [
             ("/blobs/", { RegistryPath.blob($0, digest: $1) }),
             ("/manifests/", { RegistryPath.manifest($0, reference: $1) }),
             ("/referrers/", { RegistryPath.referrers($0, digest: $1) }),
-        ] as [(String, (RepositoryName, String) -> RegistryPath)] {
-            if let range = rest.range(of: marker, options: .backwards) {
+        ] as [(StaticString, (RepositoryName, String) -> RegistryPath)] {
+            if let range = lastRange(of: marker, in: rest) {
                 let last = rest[range.upperBound...]
-                guard !last.isEmpty, !last.contains("/") else { return nil }
+                guard !last.isEmpty, !last.contains("/" as Character) else { return nil }
                 return make(try RepositoryName(parsing: String(rest[..<range.lowerBound])), String(last))
             }
+        }
+        return nil
+    }
+
+    /// Where `marker` (ASCII, starting with `/`) last occurs in `text`. Compared on UTF-8 bytes
+    /// without Foundation, which costs more than the rest of a manifest GET's routing; the match
+    /// starts at an ASCII byte, so its bounds are valid indices of `text`.
+    private static func lastRange(of marker: StaticString, in text: Substring) -> Range<Substring.Index>? {
+        let needle = UnsafeBufferPointer(start: marker.utf8Start, count: marker.utf8CodeUnitCount)
+        let bytes = text.utf8
+        var end = bytes.endIndex
+        while let start = bytes.index(end, offsetBy: -needle.count, limitedBy: bytes.startIndex) {
+            if bytes[start..<end].elementsEqual(needle) { return start..<end }
+            end = bytes.index(before: end)
         }
         return nil
     }

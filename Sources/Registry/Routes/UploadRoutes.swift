@@ -73,10 +73,18 @@ struct UploadRoutes {
     }
 
     /// POST with `?digest=`: the body is the whole blob, stored without an upload session, so a
-    /// small blob costs one group-committed sync.
+    /// small blob costs one group-committed sync. A body declared smaller than a solo pack is
+    /// collected in memory: no spool file to create, read back and remove.
     private func monolithic(_ request: Request, _ name: RepositoryName, expected: Digest) async throws -> Response {
         try await registry.liveness.touch([expected])
-        let blob = try await registry.store.put(expected: expected, streaming: stream(request.body))
+        let blob: BlobInfo
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared < registry.store.options.soloThreshold {
+            let body = try await request.body.collect(upTo: declared)
+            registry.metrics.bytesReceived(body.readableBytes)
+            blob = try await registry.store.put(Array(buffer: body), expected: expected)
+        } else {
+            blob = try await registry.store.put(expected: expected, streaming: stream(request.body))
+        }
         try await registry.metadata.linkBlob(blob.digest, size: blob.size, in: name)
         return created(name, blob.digest)
     }

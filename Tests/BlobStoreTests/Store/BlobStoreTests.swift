@@ -266,6 +266,22 @@ struct UploadTests {
         try await store.close()
     }
 
+    /// Beginning an upload syncs nothing; after a power failure its spool may be empty.
+    @Test func anUploadThatNeverSyncedOpensEmptyEvenIfItsSpoolLostItsHead() async throws {
+        let directory = TemporaryDirectory()
+        var store = try await BlobStore.open(at: directory.path)
+        let upload = try await store.beginUpload()
+        try await store.close()
+        #expect(truncate(directory.path + "/uploads/\(upload).spool", 0) == 0)
+
+        store = try await BlobStore.open(at: directory.path)
+        #expect(try store.uploadOffset(upload) == 0)
+        let blob = randomBytes(seed: 24, count: 3000)
+        let info = try await store.commitUpload(upload, expected: Digest.of(blob)) { try $0.write(blob) }
+        #expect(try await store.bytes(of: info.digest) == blob)
+        try await store.close()
+    }
+
     @Test func bytesPastTheSyncedOffsetAreCutOnResume() async throws {
         let directory = TemporaryDirectory()
         var store = try await BlobStore.open(at: directory.path)
