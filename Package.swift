@@ -38,7 +38,7 @@ let package = Package(
         .target(
             name: "Registry",
             dependencies: [
-                "BlobStore", "CSQLite",
+                "BlobStore", "CSQLite", "CStowageSystem",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

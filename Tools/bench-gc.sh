@@ -9,6 +9,7 @@
 #
 #   Tools/bench-gc.sh                 # N = 100000
 #   BENCH_GC_BLOBS=20000 Tools/bench-gc.sh
+#   BENCH_GC_PUSHES=5000 Tools/bench-gc.sh   # pushes per scenario in part 1 (default 20000)
 #
 # Environment: STOWAGE_BENCH_BIN, STOWAGE_BIN as for Tools/compare-registries.sh.
 set -euo pipefail
@@ -16,6 +17,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/bench-gc.XXXXXX)
 blobs=${BENCH_GC_BLOBS:-100000}
+# Enough pushes that collection condemns and deletes the whole store while they run.
+pushes=${BENCH_GC_PUSHES:-20000}
 server_pid=""
 loop_pid=""
 cleanup() {
@@ -45,7 +48,7 @@ p99() { # scenario report.json
 }
 pushes() { # label
     "$bench" run --registry "$url" --server-pid "$server_pid" --label "$1" --scenarios small-push,manifest-put \
-        --count small-push=3000 --count manifest-put=3000 --json >"$work/$1.json"
+        --count "small-push=$pushes" --count "manifest-put=$pushes" --json >"$work/$1.json"
 }
 collect() { curl -sf -X POST "$url/api/v1/gc"; }
 seconds() { python3 -c 'import json,sys; r=json.load(sys.stdin); print("%.2f s: %d blobs, %d condemned, %d deleted, %d compacted" % (r["seconds"], r["blobs"], r["condemnedBlobs"], r["deletedBlobs"], r["compactedBlobs"]))'; }
@@ -61,13 +64,25 @@ loop_pid=$!
 pushes collecting
 kill "$loop_pid"; wait "$loop_pid" 2>/dev/null || true; loop_pid=""
 runs=$(grep -c seconds "$work/runs.json" || true)
+collected=$(python3 -c 'import json,sys
+def parse(line):
+    try: return json.loads(line)
+    except ValueError: return None
+runs=[r for r in map(parse, open(sys.argv[1])) if r]
+print("%d condemned, %d deleted" % (sum(r["condemnedBlobs"] for r in runs), sum(r["deletedBlobs"] for r in runs)))' "$work/runs.json")
 
 for scenario in small-push manifest-put; do
     quiet=$(p99 "$scenario" "$work/quiet.json"); busy=$(p99 "$scenario" "$work/collecting.json")
     printf '%-13s p99 without collection %8.2f ms, while collecting %8.2f ms, ratio %.2f\n' \
         "$scenario" "$quiet" "$busy" "$(python3 -c "print($busy / $quiet)")"
 done
-echo "collection runs during the second measurement: $runs"
+echo "collection runs finished during the second measurement: $runs ($collected)"
+for report in quiet collecting; do
+    python3 -c 'import json,sys
+for s in json.load(open(sys.argv[1]))["results"]:
+    if s["errors"]: print("%s, %s: %d errors, the first: %s" % (sys.argv[2], s["scenario"], s["errors"], s.get("firstError")))' \
+        "$work/$report.json" "$report"
+done
 
 say "one pass over $blobs unreferenced blobs"
 collect >/dev/null; sleep 1.1; collect >/dev/null

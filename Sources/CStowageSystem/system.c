@@ -3,6 +3,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#if defined(__linux__)
+#include <sys/resource.h>
+#include <unistd.h>
+#endif
 
 int stowage_open_direct(const char *path) {
 #if defined(__linux__)
@@ -15,5 +19,14 @@ int stowage_open_direct(const char *path) {
     (void)path;
     errno = EINVAL;
     return -1;
+#endif
+}
+
+int stowage_lower_thread_priority(int nice) {
+#if defined(__linux__)
+    return setpriority(PRIO_PROCESS, (id_t)gettid(), nice);
+#else
+    (void)nice;
+    return 0;
 #endif
 }

@@ -8,4 +8,8 @@
 // platform has no direct I/O).
 int stowage_open_direct(const char *path);
 
+// Lowers the calling thread's scheduling priority to `nice` (Linux: a thread's nice value is
+// its own); returns 0, or -1 with errno set. Elsewhere a no-op returning 0.
+int stowage_lower_thread_priority(int nice);
+
 #endif

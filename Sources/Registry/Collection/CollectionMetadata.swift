@@ -22,8 +22,9 @@ public protocol CollectionMetadata: Sendable {
     func linkingPackages() async throws -> [Digest: [String]]
     /// Gives back the space the journal grew to while the run deleted rows.
     func shrinkJournal() async throws
-    /// Returns once no request's write is waiting for the database (or after a short bound), so
-    /// that a collection batch does not make a push wait behind it.
+    /// Returns once the request writes waiting for the database now have committed and the
+    /// queue has emptied, or after short bounds: a collection batch rarely shares a push's
+    /// transaction, and collection still moves on under a steady load.
     func yieldToRequests() async
 }
 

@@ -26,6 +26,10 @@ public actor GarbageCollector {
     let logger: Logger
     private var current: Task<CollectionReport, any Error>?
 
+    /// Collection's own work (its sets and sorts over every blob) runs on the low-priority
+    /// background thread, beside the scans it awaits.
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { BackgroundThread.shared.asUnownedSerialExecutor() }
+
     init(
         store: BlobStore, metadata: any CollectionMetadata & PackageStore & MetadataStore, liveness: BlobLiveness, settings: CollectionSettings,
         metrics: RegistryMetrics, logger: Logger
@@ -155,8 +159,12 @@ public actor GarbageCollector {
             try await metadata.deleteUpload(id: session.id)
             expired += 1
         }
+        // The metadata first: a begin creates the engine's session before its row, so a row read
+        // here whose session is gone from the list read after it has really ended. The other
+        // order would take an upload begun between the two reads for a dead one.
+        let recorded = try await metadata.uploads()
         let live = Set(store.uploadSessions().map(\.id))
-        for upload in try await metadata.uploads() where !live.contains(upload.id) {
+        for upload in recorded where !live.contains(upload.id) {
             try await metadata.deleteUpload(id: upload.id)
         }
         return expired

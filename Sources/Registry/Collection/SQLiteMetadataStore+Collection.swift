@@ -26,11 +26,11 @@ extension SQLiteMetadataStore: CollectionMetadata {
             }
             return expired.map(\.purged)
         }
-        return dryRun ? try await reader.read(body) : try await writer.write(body)
+        return dryRun ? try await scanner.read(body) : try await writer.write(body)
     }
 
     public func markedBlobs(linkedAfter: Int64, deletedAfter: Int64) async throws -> Set<Digest> {
-        try await reader.read { db in
+        try await scanner.read { db in
             var marked = Set<Digest>()
             try db.rows(
                 """
@@ -50,7 +50,7 @@ extension SQLiteMetadataStore: CollectionMetadata {
     }
 
     public func condemnedBlobs() async throws -> [Digest: Int64] {
-        try await reader.read { db in
+        try await scanner.read { db in
             var condemned: [Digest: Int64] = [:]
             try db.rows("SELECT digest, condemned FROM condemned_blobs") { row throws(MetadataError) in
                 condemned[try row.digest(at: 0)] = row.integer(at: 1)
@@ -96,7 +96,7 @@ extension SQLiteMetadataStore: CollectionMetadata {
     }
 
     public func linkingPackages() async throws -> [Digest: [String]] {
-        try await reader.read { db in
+        try await scanner.read { db in
             var packages: [Digest: [String]] = [:]
             try db.rows(
                 "SELECT b.digest, r.name, d.name FROM blob_links b JOIN repositories r ON r.id = b.repository_id LEFT JOIN deletions d ON d.id = r.deletion_id"
@@ -123,7 +123,14 @@ extension SQLiteMetadataStore: CollectionMetadata {
     }
 
     public func yieldToRequests() async {
-        for _ in 0..<50 where writer.pendingCount > 0 {
+        guard writer.pendingCount > 0 else { return }
+        let commits = writer.commitCount
+        for _ in 0..<50 where writer.commitCount == commits {
+            try? await Task.sleep(for: .milliseconds(1))
+        }
+        // Then a few milliseconds for a gap in the load, so that under a steady one most
+        // transactions still carry no collection batch.
+        for _ in 0..<5 where writer.pendingCount > 0 {
             try? await Task.sleep(for: .milliseconds(1))
         }
     }

@@ -3,7 +3,7 @@
 /// since they can be restored; a deleted package appears under its row's name, `~<id>`.
 extension SQLiteMetadataStore {
     func referenceSnapshot() async throws -> ReferenceSnapshot {
-        try await reader.read { db in
+        try await scanner.read { db in
             var snapshot = ReferenceSnapshot()
             snapshot.repositories = try db.rows("SELECT name FROM repositories ORDER BY name") { row throws(MetadataError) in row.text(at: 0) }
             snapshot.links = try db.rows(

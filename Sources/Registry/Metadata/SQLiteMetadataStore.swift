@@ -10,7 +10,12 @@ import Synchronization
 public final class SQLiteMetadataStore: MetadataStore {
     let path: String
     let writer: SQLiteWriter
+    /// Lookups that answer requests: each is a few indexed rows.
     let reader: SQLiteReader
+    /// Scans over whole tables (garbage collection, retention, package listings, fsck's
+    /// references check) on a connection of their own and on the low-priority background
+    /// thread, so that a request's lookup never waits behind one and requests keep the CPU.
+    let scanner: SQLiteReader
     /// When each token's last use was last queued for writing, so that `authenticate` writes it
     /// at most once a minute per token (SQLiteMetadataStore+Accounts.swift).
     let lastUseQueued = Mutex<[String: Int64]>([:])
@@ -25,11 +30,16 @@ public final class SQLiteMetadataStore: MetadataStore {
             "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON"
         )
         try SQLiteMigrations.migrate(writeConnection)
-        let readConnection = try SQLiteConnection(path: path, readOnly: true)
-        try readConnection.execute("PRAGMA busy_timeout = 5000")
         self.path = path
         writer = SQLiteWriter(connection: writeConnection)
-        reader = SQLiteReader(connection: readConnection)
+        reader = SQLiteReader(connection: try Self.readOnlyConnection(path))
+        scanner = SQLiteReader(connection: try Self.readOnlyConnection(path), on: .shared)
+    }
+
+    private static func readOnlyConnection(_ path: String) throws(MetadataError) -> SQLiteConnection {
+        let connection = try SQLiteConnection(path: path, readOnly: true)
+        try connection.execute("PRAGMA busy_timeout = 5000")
+        return connection
     }
 
     // MARK: Repositories

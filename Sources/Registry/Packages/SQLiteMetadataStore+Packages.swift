@@ -6,7 +6,7 @@ import BlobStore
 /// row remembers the name.
 extension SQLiteMetadataStore: PackageStore {
     public func packages(owner: String?, deleted: Bool) async throws -> [PackageSummary] {
-        try await reader.read { db in
+        try await scanner.read { db in
             let sql = deleted
                 ? """
                 SELECT d.name, r.created, d.deleted, r.id FROM deletions d JOIN repositories r ON r.deletion_id = d.id
@@ -30,7 +30,7 @@ extension SQLiteMetadataStore: PackageStore {
     }
 
     public func versions(of package: RepositoryName, deleted: Bool) async throws -> [PackageVersion] {
-        try await reader.read { db in
+        try await scanner.read { db in
             guard let repositoryID = try Self.repositoryID(package, db) else { throw PackageError.packageUnknown(package.description) }
             return try Self.versionRows(of: repositoryID, deleted: deleted, db).map { row throws(MetadataError) in
                 var version = row.value
@@ -123,7 +123,7 @@ extension SQLiteMetadataStore: PackageStore {
     // MARK: Retention
 
     public func retentionPolicies() async throws -> [RetentionPolicy] {
-        try await reader.read { db in try Self.retentionPolicies(db) }
+        try await scanner.read { db in try Self.retentionPolicies(db) }
     }
 
     public func setRetentionPolicy(_ policy: RetentionPolicy) async throws {
@@ -162,7 +162,7 @@ extension SQLiteMetadataStore: PackageStore {
             }
             return chosen.map(\.version)
         }
-        return dryRun ? try await reader.read(body) : try await writer.write(body)
+        return dryRun ? try await scanner.read(body) : try await writer.write(body)
     }
 
     // MARK: Statements; run on the writer's or the reader's queue
