@@ -20,8 +20,9 @@ public protocol CollectionMetadata: Sendable {
     func sweep(_ digests: [Digest], condemnedBefore: Int64, linkedAfter: Int64) async throws -> [Digest]
     /// The packages each digest is linked into, for reports.
     func linkingPackages() async throws -> [Digest: [String]]
-    /// Gives back the space the journal grew to while the run deleted rows.
-    func shrinkJournal() async throws
+    /// Gives back to the file system the pages the run's deletions freed and the space the
+    /// journal grew to meanwhile.
+    func shrinkDatabase() async throws
     /// Returns once the request writes waiting for the database now have committed and the
     /// queue has emptied, or after short bounds: a collection batch rarely shares a push's
     /// transaction, and collection still moves on under a steady load.

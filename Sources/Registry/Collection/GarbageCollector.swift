@@ -143,7 +143,7 @@ public actor GarbageCollector {
         report.compactedBytes = compaction.bytesCopied
         report.packsDeleted = compaction.packsDeleted
         report.bytesFreed = compaction.bytesFreed
-        if report.deletedBlobs > 0 || !report.purged.isEmpty { try await metadata.shrinkJournal() }
+        if report.deletedBlobs > 0 || !report.purged.isEmpty { try await metadata.shrinkDatabase() }
         try phase("compacted", &report, &lap)
         return finish(report, since: clock)
     }

@@ -107,16 +107,19 @@ extension SQLiteMetadataStore: CollectionMetadata {
         }
     }
 
-    /// Checkpoints the write-ahead log and truncates it: SQLite reuses the log but never shrinks
-    /// it, so a run that deleted many rows would otherwise leave it at its largest. A connection
-    /// of its own, because the writer's statements all run inside transactions.
-    public func shrinkJournal() async throws {
+    /// Moves the database's free pages to its end and cuts them off (`incremental_vacuum`; a
+    /// database created before auto_vacuum was set keeps them for reuse), then checkpoints the
+    /// write-ahead log and truncates it: SQLite reuses both but shrinks neither by itself, so a
+    /// run that deleted many rows would otherwise leave them at their largest. A connection of
+    /// its own, because the writer's statements all run inside transactions.
+    public func shrinkDatabase() async throws {
         let path = self.path
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             DispatchQueue.global().async {
                 continuation.resume(with: Result {
                     let connection = try SQLiteConnection(path: path, readOnly: false)
-                    try connection.execute("PRAGMA busy_timeout = 5000; PRAGMA wal_checkpoint(TRUNCATE)")
+                    try connection.execute(
+                        "PRAGMA busy_timeout = 5000; PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE)")
                 })
             }
         }

@@ -26,8 +26,10 @@ public final class SQLiteMetadataStore: MetadataStore {
         let writeConnection = try SQLiteConnection(path: path, readOnly: false)
         try writeConnection.execute(
             // The busy timeout first: switching to WAL waits on a connection that another process
-            // (the server, an admin command, stowage-fsck) is opening or closing.
-            "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON"
+            // (the server, an admin command, stowage-fsck) is opening or closing. auto_vacuum
+            // takes effect only on a new database, before its first table: garbage collection
+            // then gives the pages its deletions free back to the file system.
+            "PRAGMA busy_timeout = 5000; PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON"
         )
         try SQLiteMigrations.migrate(writeConnection)
         self.path = path

@@ -75,7 +75,7 @@ public struct RegistryServer: Sendable {
         }
         return Application(
             responder: RegistryResponder(registry: service, authenticator: authenticator),
-            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
+            server: .http1(configuration: .init(additionalChannelHandlers: [LargeReadsHandler(), ExpectContinueHandler()])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 let address = channel.localAddress
