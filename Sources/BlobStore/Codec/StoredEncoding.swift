@@ -14,8 +14,8 @@ import CZstd
 /// let bytes = try StoredEncoding.decode(recordPayload, codec: codec, logicalSize: blobLength)
 /// ```
 ///
-/// Contexts are made per call: they are not Sendable, and making one is cheap next to the
-/// compression itself.
+/// Compression contexts are pooled: making one and sizing its tables cost as much as
+/// compressing a few kilobytes, which is what most small blobs are.
 public enum StoredEncoding {
     private static let compressionLevel: Int32 = 3
 
@@ -48,9 +48,9 @@ public enum StoredEncoding {
     /// buffer of exactly `limit` bytes makes "too large" the stopping condition rather than an
     /// error, and never allocates more than the frame could be worth.
     private static func compress(_ payload: UnsafeRawBufferPointer, limit: Int) throws -> [UInt8]? {
-        // Only allocation failure makes this nil, which Swift treats as fatal everywhere else.
-        guard let context = ZSTD_createCCtx() else { preconditionFailure("ZSTD_createCCtx failed") }
-        defer { ZSTD_freeCCtx(context) }
+        let pooled = CompressionContext.take()
+        defer { CompressionContext.give(pooled) }
+        let context = pooled.pointer
         for (parameter, value) in [
             (ZSTD_c_compressionLevel, compressionLevel),
             (ZSTD_c_contentSizeFlag, 1),

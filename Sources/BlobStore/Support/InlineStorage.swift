@@ -11,6 +11,13 @@ struct InlineBytes64: Hashable, Sendable {
     @usableFromInline
     init() {}
 
+    /// All 64 bytes in one call: SIMD's own hashing feeds the hasher one byte at a time, and
+    /// digests are hashed on every index lookup and all through garbage collection's sets.
+    @inlinable
+    func hash(into hasher: inout Hasher) {
+        withUnsafeBytes(of: self) { hasher.combine(bytes: $0) }
+    }
+
     /// - Precondition: `0 <= index < 64`.
     @inlinable
     subscript(index: Int) -> UInt8 {
