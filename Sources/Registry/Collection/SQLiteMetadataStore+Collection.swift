@@ -107,19 +107,28 @@ extension SQLiteMetadataStore: CollectionMetadata {
         }
     }
 
-    /// Moves the database's free pages to its end and cuts them off (`incremental_vacuum`; a
-    /// database created before auto_vacuum was set keeps them for reuse), then checkpoints the
-    /// write-ahead log and truncates it: SQLite reuses both but shrinks neither by itself, so a
-    /// run that deleted many rows would otherwise leave them at their largest. A connection of
-    /// its own, because the writer's statements all run inside transactions.
+    /// Once a quarter of the database is free pages, cuts them off (`incremental_vacuum`; a
+    /// database created before auto_vacuum was set keeps them for reuse); then checkpoints the
+    /// write-ahead log and truncates it. SQLite reuses both but shrinks neither by itself, so a
+    /// run that deleted many rows would otherwise leave them at their largest. The threshold
+    /// keeps the vacuum, which holds the write lock while it moves pages, for runs that freed
+    /// much: small ones leave pages that the next writes reuse anyway. A connection of its own,
+    /// because the writer's statements all run inside transactions.
     public func shrinkDatabase() async throws {
         let path = self.path
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             DispatchQueue.global().async {
                 continuation.resume(with: Result {
                     let connection = try SQLiteConnection(path: path, readOnly: false)
-                    try connection.execute(
-                        "PRAGMA busy_timeout = 5000; PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE)")
+                    try connection.execute("PRAGMA busy_timeout = 5000")
+                    let count = { (pragma: String) throws -> Int64 in
+                        try connection.firstRow("PRAGMA \(pragma)") { row throws(MetadataError) in row.integer(at: 0) } ?? 0
+                    }
+                    let free = try count("freelist_count")
+                    if free >= 256, free * 4 >= (try count("page_count")) {
+                        try connection.execute("PRAGMA incremental_vacuum")
+                    }
+                    try connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                 })
             }
         }
