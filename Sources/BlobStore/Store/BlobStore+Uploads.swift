@@ -71,6 +71,7 @@ extension BlobStore {
             written = try appender.finish()
             try await checkpoint(session, written)
         } catch {
+            appender.abandon()
             session.abandon()
             throw error
         }
@@ -115,6 +116,7 @@ extension BlobStore {
             } catch {
                 // Bytes past the last checkpoint are not vouched for: the next request rebuilds
                 // the upload from its state file.
+                appender.abandon()
                 session.abandon()
                 throw error
             }
@@ -143,7 +145,12 @@ extension BlobStore {
         let progress = try await BlockingIO.run { try Self.newSpool(spoolPath, algorithm: expected.algorithm) }
         defer { try? FileSystem.remove(spoolPath) }
         var appender = UploadAppender(progress: progress, limit: options.maxBlobSize)
-        try await body(&appender)
+        do {
+            try await body(&appender)
+        } catch {
+            appender.abandon()
+            throw error
+        }
         return try await store(appender.finish(), algorithm: expected.algorithm, expected: expected)
     }
 

@@ -105,9 +105,24 @@ struct SpoolWriter {
         onFile = 0
     }
 
+    /// Waits for every write in flight, ignoring their errors: once the caller gives the upload
+    /// up, no write of its may land in the spool after the next request's.
+    mutating func drain() {
+        while !pending.isEmpty { try? completeOldest() }
+        if let block = current {
+            current = nil
+            StagingBuffer.give(block)
+        }
+    }
+
     private mutating func completeOldest() throws {
-        let block = try pending.removeFirst().wait()
-        StagingBuffer.give(block)
+        let write = pending.removeFirst()
+        do {
+            StagingBuffer.give(try write.wait())
+        } catch {
+            drain()
+            throw error
+        }
     }
 }
 

@@ -37,6 +37,11 @@ public struct UploadAppender {
         try bytes.withUnsafeBytes({ (raw) in try write(raw) })
     }
 
+    /// Gives the request's bytes up after a failure: returns once no write of them is in flight.
+    mutating func abandon() {
+        writer.drain()
+    }
+
     /// Writes whatever is still staged; the progress, whose every byte is now in the spool.
     /// Callers check `poisoned` first: a poisoned progress must not be used.
     mutating func finish() throws -> UploadSession.Progress {

@@ -266,6 +266,29 @@ struct UploadTests {
         try await store.close()
     }
 
+    /// A closing PUT whose body breaks after several blocks were handed to writes: the upload
+    /// goes back to its last checkpoint, and the client's retry of the rest commits exactly.
+    @Test func aBrokenFinalChunkLeavesTheUploadAtItsCheckpoint() async throws {
+        struct Disconnected: Error {}
+        let directory = TemporaryDirectory()
+        let store = try await BlobStore.open(at: directory.path)
+        let blob = randomBytes(seed: 25, count: 6 << 20)
+        let upload = try await store.beginUpload()
+        try await store.append(to: upload, at: 0) { try $0.write(Array(blob[..<(1 << 20 + 9)])) }
+        await #expect(throws: Disconnected.self) {
+            _ = try await store.commitUpload(upload, expected: Digest.of(blob), at: UInt64(1 << 20 + 9)) { appender in
+                try appender.write(Array(blob[(1 << 20 + 9)..<(4 << 20)]))
+                throw Disconnected()
+            }
+        }
+        #expect(try store.uploadOffset(upload) == UInt64(1 << 20 + 9))
+        let info = try await store.commitUpload(upload, expected: Digest.of(blob), at: UInt64(1 << 20 + 9)) { appender in
+            try appender.write(Array(blob[(1 << 20 + 9)...]))
+        }
+        #expect(try await store.bytes(of: info.digest) == blob)
+        try await store.close()
+    }
+
     /// Beginning an upload syncs nothing; after a power failure its spool may be empty.
     @Test func anUploadThatNeverSyncedOpensEmptyEvenIfItsSpoolLostItsHead() async throws {
         let directory = TemporaryDirectory()
