@@ -63,6 +63,7 @@ extension BlobStore {
     ) async throws -> CompactionResult {
         try checkOpen()
         var result = CompactionResult()
+        await writer.waitForSeals()
         // Closed packs first, then the entries: a solo pack is indexed before it is marked
         // closed, so every closed pack's records are in the snapshot, and one committed meanwhile
         // is never taken for empty. Sealing the open pack changes no entry: one snapshot serves.

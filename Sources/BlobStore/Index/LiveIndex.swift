@@ -14,8 +14,9 @@ final class LiveIndex: Sendable {
         /// Packs that will never change again (sealed shared packs, solo packs) but that the
         /// published index does not cover yet, even if none of their entries is new.
         var closedPacks: Set<UInt64> = []
-        /// Entries of `published` that garbage collection removed or compaction moved: a lookup
-        /// skips them until the next publication leaves them out of the file.
+        /// Entries that garbage collection removed or compaction moved, whether in `published`
+        /// or only on their way into it: a lookup skips them until the next publication leaves
+        /// them out of the file.
         var removed: [Digest: BlobLocation] = [:]
         /// Packs the next publication stops covering, because nothing in them is indexed any more.
         var retiredPacks: Set<UInt64> = []
@@ -64,7 +65,9 @@ final class LiveIndex: Sendable {
         state.withLock { state in
             guard let location = state.lookup(digest) else { return nil }
             state.overlay[digest] = nil
-            if let publishedLocation = state.published?.lookup(digest) { state.removed[digest] = publishedLocation }
+            // A tombstone even for an overlay entry: a publication that took its snapshot before
+            // this removal may still be writing the entry into the next published index.
+            state.removed[digest] = location
             return location
         }
     }
@@ -76,7 +79,8 @@ final class LiveIndex: Sendable {
         state.withLock { state in
             guard state.lookup(digest) == old else { return false }
             state.overlay[digest] = new
-            if state.published?.lookup(digest) == old { state.removed[digest] = old }
+            // Whether `old` is published yet or only on its way there (see `remove`).
+            state.removed[digest] = old
             return true
         }
     }

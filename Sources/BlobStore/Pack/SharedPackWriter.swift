@@ -198,12 +198,26 @@ actor SharedPackWriter {
     /// Seals the open pack (once its records are synced); the next record starts a new one. A
     /// clean shutdown does it so that nothing is left to recover, and compaction so that a pack
     /// mostly dead need not wait until it fills up.
-    func sealOpenPack() async {
-        guard let pack = current else { return }
-        current = nil
-        pack.closed = true
-        if !pack.syncing && !pack.retired {
-            await seal(pack)
+    /// Returns once every pack that was closed (full, or sealed on request) has been sealed
+    /// and handed to the index. A writer resumes as soon as its record is synced, while the
+    /// seal of the pack it filled may still be running; compaction must not take that pack for
+    /// an open one.
+    func waitForSeals() async {
+        while packs.values.contains(where: { $0 !== current && $0.closed && !$0.retired }) {
+            try? await Task.sleep(for: .milliseconds(1))
         }
+    }
+
+    func sealOpenPack() async {
+        if let pack = current {
+            current = nil
+            pack.closed = true
+            if !pack.syncing && !pack.retired {
+                await seal(pack)
+            }
+        }
+        // A pack whose sync is running is sealed when the sync ends: that seal too must be done
+        // before a caller takes the pack for closed (compaction) or publishes (close).
+        await waitForSeals()
     }
 }
