@@ -132,6 +132,8 @@ actor SharedPackWriter {
     private func syncLoop(_ id: UInt64) async {
         guard let pack = packs[id] else { return }
         while !pack.waiters.isEmpty {
+            // Appends already queued on this actor join this sync rather than wait for the next.
+            await Task.yield()
             let target = pack.tail
             let file = pack.file
             syncCount += 1
