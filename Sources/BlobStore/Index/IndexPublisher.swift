@@ -28,15 +28,7 @@ actor IndexPublisher {
         guard !publication.isEmpty else { return }
         let path = self.path
         let file = try await BlockingIO.run {
-            let published = publication.published
-            var entries: [(Digest, BlobLocation)] = []
-            entries.reserveCapacity((published?.count ?? 0) + publication.merged.count)
-            published?.forEach { digest, location in
-                if publication.removed[digest] != location { entries.append((digest, location)) }
-            }
-            entries.append(contentsOf: publication.merged.map { ($0.key, $0.value) })
-            let packs = publication.closedPacks.union(published?.coveredPacks ?? []).subtracting(publication.retiredPacks)
-            let bytes = IndexFile.encode(entries: entries, coveredPacks: packs.sorted())
+            let bytes = publication.encoded()
             try FileSystem.replace(path, with: bytes)
             return try IndexFile(path: path, bytes: bytes)
         }

@@ -106,6 +106,19 @@ final class LiveIndex: Sendable {
         let retiredPacks: Set<UInt64>
 
         var isEmpty: Bool { published != nil && closedPacks.isEmpty && removed.isEmpty && retiredPacks.isEmpty }
+
+        /// The index file this publication makes: the published entries it does not leave out,
+        /// the merged ones, and every pack it covers.
+        func encoded() -> [UInt8] {
+            var entries: [(Digest, BlobLocation)] = []
+            entries.reserveCapacity((published?.count ?? 0) + merged.count)
+            published?.forEach { digest, location in
+                if removed[digest] != location { entries.append((digest, location)) }
+            }
+            entries.append(contentsOf: merged.map { ($0.key, $0.value) })
+            let packs = closedPacks.union(published?.coveredPacks ?? []).subtracting(retiredPacks)
+            return IndexFile.encode(entries: entries, coveredPacks: packs.sorted())
+        }
     }
 
     /// What the next published index is built from: the current file, the overlay's entries of
