@@ -185,6 +185,30 @@ struct MetadataStoreTests {
         #expect(none.isEmpty && unknown.isEmpty)
     }
 
+    /// An upload's row commits without an fsync of its own (`synchronous=NORMAL` for a batch of
+    /// such writes only); durable writes before and after it still commit with FULL, and every
+    /// one of them is in the database another connection opens.
+    @Test func writesThatNeedNoFsyncInterleaveWithDurableOnes() async throws {
+        let store = try database.open()
+        let repository = name("alice/app")
+        try await store.createUpload(id: "lazy-1", in: repository)
+        try await store.linkBlob(digest(1), size: 1, in: repository)
+        try await store.createUpload(id: "lazy-2", in: repository)
+        let synchronous = try await store.writer.write { db in
+            try db.firstRow("PRAGMA synchronous") { $0.integer(at: 0) }
+        }
+        try await store.linkBlob(digest(2), size: 2, in: repository)
+
+        let other = try database.open()
+        let uploads = try await other.uploads().map(\.id)
+        let first = try await other.isBlobLinked(digest(1), in: repository)
+        let second = try await other.isBlobLinked(digest(2), in: repository)
+
+        #expect(synchronous == 2, "a durable write runs with synchronous=FULL (2)")
+        #expect(uploads == ["lazy-1", "lazy-2"])
+        #expect(first && second)
+    }
+
     @Test func uploadSessions() async throws {
         let store = try database.open()
         try await store.createUpload(id: "u1", in: name("alice/app"))
