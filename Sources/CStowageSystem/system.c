@@ -1,24 +1,17 @@
 #define _GNU_SOURCE
 #include "CStowageSystem.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #if defined(__linux__)
 #include <sys/resource.h>
 #include <unistd.h>
 #endif
 
-int stowage_open_direct(const char *path) {
+int stowage_direct_io_flag(void) {
 #if defined(__linux__)
-    int fd;
-    do {
-        fd = open(path, O_WRONLY | O_DIRECT | O_CLOEXEC);
-    } while (fd < 0 && errno == EINTR);
-    return fd;
+    return O_DIRECT;
 #else
-    (void)path;
-    errno = EINVAL;
-    return -1;
+    return 0;
 #endif
 }
 

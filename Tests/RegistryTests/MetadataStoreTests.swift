@@ -353,3 +353,8 @@ private func manifest(
         created: created
     )
 }
+
+extension ManifestRecord {
+    /// What a GET of this record would find.
+    var head: ManifestHead { ManifestHead(digest: digest, mediaType: mediaType, size: size) }
+}

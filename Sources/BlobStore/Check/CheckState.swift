@@ -234,9 +234,7 @@ struct CheckState {
             do {
                 let state = try UploadState.load(statePath)
                 let spool = try SystemFile.openForReading(directory.spoolPath(id))
-                let wanted = UploadSession.reservedHead + state.offset
-                // As at open: an upload with no bytes was never synced and has nothing to lose.
-                if state.offset > 0, try spool.size() < wanted {
+                if try state.spoolIsShort(spool.size()) {
                     uploadsToDrop.append(id)
                     add(.uploadState, directory.spoolPath(id), "upload spool is shorter than the \(state.offset) bytes its state file vouches for")
                 }

@@ -1,5 +1,4 @@
 import CZstd
-import Synchronization
 
 /// A zstd compression context, pooled so that compressing a small blob does not pay for
 /// allocating and sizing a context's tables every time.
@@ -17,20 +16,15 @@ final class CompressionContext: @unchecked Sendable {
 
     deinit { ZSTD_freeCCtx(pointer) }
 
-    private static let pool = Mutex<[CompressionContext]>([])
     /// Enough for every core compressing at once; more are freed instead of kept.
-    private static let pooledLimit = 16
+    private static let pool = ObjectPool(limit: 16) { CompressionContext() }
 
     /// A context with no session and default parameters.
     static func take() -> CompressionContext {
-        guard let context = pool.withLock({ $0.popLast() }) else { return CompressionContext() }
+        let context = pool.take()
         ZSTD_CCtx_reset(context.pointer, ZSTD_reset_session_and_parameters)
         return context
     }
 
-    static func give(_ context: CompressionContext) {
-        pool.withLock { free in
-            if free.count < pooledLimit { free.append(context) }
-        }
-    }
+    static func give(_ context: CompressionContext) { pool.give(context) }
 }

@@ -33,9 +33,9 @@ final class SystemFile: Sendable {
     /// The file opened again for writes that bypass the page cache: buffers, offsets and lengths
     /// must be multiples of the device's block size (`SpoolWriter` keeps them at 4 KiB).
     static func openDirect(_ path: String) throws -> SystemFile {
-        let descriptor = stowage_open_direct(path)
-        guard descriptor >= 0 else { throw BlobStoreError.io(operation: "open O_DIRECT", path: path, code: Errno.current) }
-        return SystemFile(descriptor: descriptor, path: path)
+        let direct = stowage_direct_io_flag()
+        guard direct != 0 else { throw BlobStoreError.io(operation: "open O_DIRECT", path: path, code: EINVAL) }
+        return try open(path, flags: O_WRONLY | direct)
     }
 
     /// Reads until `buffer` is full or the file ends; returns the bytes read.

@@ -149,13 +149,11 @@ struct StoreRecovery: Sendable {
                 continue
             }
             let spool = try SystemFile.open(directory.spoolPath(id), flags: O_RDWR)
-            let wanted = UploadSession.reservedHead + state.offset
-            // An upload with no bytes was never synced, so its spool may have lost its reserved
-            // head; there is nothing in it to lose, and the truncate puts the head back.
-            guard try spool.size() >= wanted || state.offset == 0 else {
+            guard try !state.spoolIsShort(spool.size()) else {
                 throw BlobStoreError.damaged(path: directory.spoolPath(id), reason: "spool is shorter than its synced offset \(state.offset)")
             }
-            try spool.truncate(to: wanted)
+            // For an upload with no bytes this puts back a head the spool may have lost.
+            try spool.truncate(to: state.spoolSize)
             sessions.append(UploadSession(
                 id: id, algorithm: state.algorithm, created: state.created, spoolPath: directory.spoolPath(id),
                 statePath: statePath, offset: state.offset, progress: nil))

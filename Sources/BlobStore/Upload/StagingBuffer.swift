@@ -1,5 +1,3 @@
-import Synchronization
-
 /// One block of an upload on its way to the spool: page-aligned memory that direct I/O can
 /// write from. Buffers are pooled, so a busy server reuses memory it has already touched instead
 /// of faulting in a fresh megabyte per request.
@@ -19,16 +17,9 @@ final class StagingBuffer: @unchecked Sendable {
     deinit { bytes.deallocate() }
 
     /// Free buffers kept for reuse; enough for every large upload a 2-core server runs at once.
-    private static let pool = Mutex<[StagingBuffer]>([])
-    private static let pooledLimit = 32
+    private static let pool = ObjectPool(limit: 32) { StagingBuffer() }
 
-    static func take() -> StagingBuffer {
-        pool.withLock { $0.popLast() } ?? StagingBuffer()
-    }
+    static func take() -> StagingBuffer { pool.take() }
 
-    static func give(_ buffer: StagingBuffer) {
-        pool.withLock { free in
-            if free.count < pooledLimit { free.append(buffer) }
-        }
-    }
+    static func give(_ buffer: StagingBuffer) { pool.give(buffer) }
 }

@@ -16,6 +16,16 @@ struct UploadState: Equatable, Sendable {
         self.hashState = hashState
     }
 
+    /// The spool's size once it holds what this state vouches for: the reserved head and
+    /// `offset` bytes.
+    var spoolSize: UInt64 { UploadSession.reservedHead + offset }
+
+    /// Whether a spool of `size` bytes lost bytes this state vouches for. An upload with no bytes
+    /// was never synced and has nothing to lose, even if its spool lost its head.
+    func spoolIsShort(_ size: UInt64) -> Bool {
+        offset > 0 && size < spoolSize
+    }
+
     static func load(_ path: String) throws -> UploadState {
         let file = try SystemFile.openForReading(path)
         return try UploadState(decoding: file.read(count: Int(file.size()), at: 0), path: path)

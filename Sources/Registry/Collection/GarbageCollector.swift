@@ -101,8 +101,7 @@ public actor GarbageCollector {
         // sweep transaction rewrites a few pages instead of one per blob.
         let due = condemned.filter { $0.value < cutoff && unmarkedDigests.contains($0.key) }.map(\.key).sorted()
         if dryRun {
-            let expiry = UInt64(max(0, now - settings.uploadExpiry))
-            report.expiredUploads = store.uploadSessions().filter { $0.created < expiry }.count
+            report.expiredUploads = expiredSessions(now: now).count
             report.deletedBlobs = due.count
             report.deletedBytes = due.reduce(0) { $0 + (sizes[$1] ?? 0) }
             return finish(report, since: clock)
@@ -148,13 +147,18 @@ public actor GarbageCollector {
         return finish(report, since: clock)
     }
 
+    /// The engine's upload sessions begun longer ago than the upload expiry.
+    private func expiredSessions(now: Int64) -> [(id: String, created: UInt64)] {
+        let expiry = UInt64(max(0, now - settings.uploadExpiry))
+        return store.uploadSessions().filter { $0.created < expiry }
+    }
+
     /// Cancels the engine's sessions begun before the expiry, and forgets the metadata's
     /// sessions the engine no longer has (a crash between the two halves of a begin or an end).
     /// A session busy with a chunk right now is left for the next run.
     private func expireUploads(now: Int64) async throws -> Int {
-        let expiry = UInt64(max(0, now - settings.uploadExpiry))
         var expired = 0
-        for session in store.uploadSessions() where session.created < expiry {
+        for session in expiredSessions(now: now) {
             guard (try? await store.cancelUpload(session.id)) != nil else { continue }
             try await metadata.deleteUpload(id: session.id)
             expired += 1

@@ -32,7 +32,7 @@ enum ManagementPath: Equatable {
         var name = Substring(rest.dropFirst("packages/".count))
         let restore = name.hasSuffix("/restore")
         if restore { name = name.dropLast("/restore".count) }
-        if let marker = name.range(of: "/versions/", options: .backwards) {
+        if let marker = name.lastRange(of: "/versions/") {
             let package = try RepositoryName(parsing: String(name[..<marker.lowerBound]))
             let digest = try Digest(parsing: String(name[marker.upperBound...]))
             return restore ? .versionRestore(package, digest) : .version(package, digest)

@@ -14,7 +14,3 @@ public struct ManifestHead: Sendable, Equatable {
         self.size = size
     }
 }
-
-extension ManifestRecord {
-    public var head: ManifestHead { ManifestHead(digest: digest, mediaType: mediaType, size: size) }
-}

@@ -15,11 +15,11 @@ enum SQLiteValue {
         text.map { .text($0) } ?? .null
     }
 
-    /// Sizes over Int64.max wrap negative and trip the tables' `size >= 0` checks: an error, not a trap.
     static func optionalInteger(_ value: Int?) -> SQLiteValue {
         value.map { .integer(Int64($0)) } ?? .null
     }
 
+    /// Sizes over Int64.max wrap negative and trip the tables' `size >= 0` checks: an error, not a trap.
     static func size(_ size: UInt64) -> SQLiteValue {
         .integer(Int64(bitPattern: size))
     }

@@ -25,7 +25,7 @@ enum RegistryPath: Equatable {
         if rest.hasSuffix("/tags/list") {
             return .tags(try RepositoryName(parsing: String(rest.dropLast(10))))
         }
-        if let range = lastRange(of: "/blobs/uploads", in: rest) {
+        if let range = rest.lastRange(of: "/blobs/uploads") {
             let name = try RepositoryName(parsing: String(rest[..<range.lowerBound]))
             let tail = rest[range.upperBound...]
             if tail.isEmpty || tail == "/" { return .uploads(name) }
@@ -37,25 +37,11 @@ enum RegistryPath: Equatable {
             ("/manifests/", { RegistryPath.manifest($0, reference: $1) }),
             ("/referrers/", { RegistryPath.referrers($0, digest: $1) }),
         ] as [(StaticString, (RepositoryName, String) -> RegistryPath)] {
-            if let range = lastRange(of: marker, in: rest) {
+            if let range = rest.lastRange(of: marker) {
                 let last = rest[range.upperBound...]
                 guard !last.isEmpty, !last.contains("/" as Character) else { return nil }
                 return make(try RepositoryName(parsing: String(rest[..<range.lowerBound])), String(last))
             }
-        }
-        return nil
-    }
-
-    /// Where `marker` (ASCII, starting with `/`) last occurs in `text`. Compared on UTF-8 bytes
-    /// without Foundation, which costs more than the rest of a manifest GET's routing; the match
-    /// starts at an ASCII byte, so its bounds are valid indices of `text`.
-    private static func lastRange(of marker: StaticString, in text: Substring) -> Range<Substring.Index>? {
-        let needle = UnsafeBufferPointer(start: marker.utf8Start, count: marker.utf8CodeUnitCount)
-        let bytes = text.utf8
-        var end = bytes.endIndex
-        while let start = bytes.index(end, offsetBy: -needle.count, limitedBy: bytes.startIndex) {
-            if bytes[start..<end].elementsEqual(needle) { return start..<end }
-            end = bytes.index(before: end)
         }
         return nil
     }
