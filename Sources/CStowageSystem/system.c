@@ -2,6 +2,9 @@
 #include "CStowageSystem.h"
 
 #include <fcntl.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #if defined(__linux__)
 #include <sys/resource.h>
 #include <unistd.h>
@@ -20,6 +23,16 @@ int stowage_lower_thread_priority(int nice) {
     return setpriority(PRIO_PROCESS, (id_t)gettid(), nice);
 #else
     (void)nice;
+    return 0;
+#endif
+}
+
+int stowage_keep_heap_memory(int mmap_threshold, int trim_threshold) {
+#if defined(__GLIBC__)
+    return mallopt(M_MMAP_THRESHOLD, mmap_threshold) == 1 && mallopt(M_TRIM_THRESHOLD, trim_threshold) == 1;
+#else
+    (void)mmap_threshold;
+    (void)trim_threshold;
     return 0;
 #endif
 }

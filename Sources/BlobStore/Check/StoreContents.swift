@@ -20,19 +20,7 @@ public struct StoreContents: Sendable {
     public func read(_ digest: Digest, _ body: (UnsafeRawBufferPointer) async throws -> Void) async throws {
         guard let location = locations[digest] else { throw BlobStoreError.blobUnknown(digest) }
         let reader = try RecordReader(path: directory.packPath(location.packID), digest: digest, location: location)
-        switch location.codec {
-        case .verbatim:
-            try await reader.readStored(0..<location.storedLength, body)
-        case .zstd:
-            let stored = try await reader.storedPayload()
-            let plain = try stored.withUnsafeBytes {
-                try StoredEncoding.decode($0, codec: .zstd, logicalSize: Int(location.logicalLength))
-            }
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: plain.count, alignment: 1)
-            defer { buffer.deallocate() }
-            buffer.copyBytes(from: plain)
-            try await body(UnsafeRawBufferPointer(buffer))
-        }
+        try await reader.read(0..<location.logicalLength, body)
     }
 
     /// The whole blob in memory; for manifests and configs.

@@ -93,7 +93,7 @@ extension BlobStore {
             guard result.bytesCopied < limits.bytes else { break }
             for (digest, location) in records[pack.packID] ?? [] {
                 let reader = try RecordReader(path: directory.packPath(location.packID), digest: digest, location: location)
-                let stored = try await reader.storedPayload()
+                let stored = try reader.storedPayload()
                 let record = RecordEncoder.blob(digest: digest, stored: stored, logicalLength: location.logicalLength, codec: location.codec)
                 try await writer.append(
                     record, digest: digest, storedLength: location.storedLength, logicalLength: location.logicalLength,

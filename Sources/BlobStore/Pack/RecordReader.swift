@@ -34,39 +34,70 @@ struct RecordReader {
         self.table = BlockTable(decoding: tableBytes)
     }
 
-    /// Passes the stored bytes of `range` to `body`, block by block, each block verified first.
-    func readStored(
-        _ range: Range<UInt64>, _ body: (UnsafeRawBufferPointer) async throws -> Void
-    ) async throws {
-        guard !range.isEmpty else { return }
-        let blockSize = header.blockSize
-        let bufferSize = Int(Swift.min(blockSize, header.storedLength))
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 64)
+    /// The blob's bytes in `range` (of its bytes as pushed, decoded if stored compressed), block
+    /// by block, each read only when `body` asks for it.
+    func readBlocks(_ range: Range<UInt64>, _ body: (BlobBlock) async throws -> Void) async throws {
+        switch location.codec {
+        case .verbatim:
+            for block in blocks(overlapping: range) { try await body(block) }
+        case .zstd:
+            guard !range.isEmpty else { return }
+            let plain = try storedPayload().withUnsafeBytes {
+                try StoredEncoding.decode($0, codec: .zstd, logicalSize: Int(location.logicalLength))
+            }
+            try await body(BlobBlock(
+                count: range.count, kept: 0..<range.count, source: .decoded(plain, Int(range.lowerBound)..<Int(range.upperBound))))
+        }
+    }
+
+    /// `readBlocks` through one buffer: `body` sees each block's kept bytes, valid during the call.
+    func read(_ range: Range<UInt64>, _ body: (UnsafeRawBufferPointer) async throws -> Void) async throws {
+        var buffer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
         defer { buffer.deallocate() }
-        let payloadStart = location.offset + UInt64(RecordHeader.size)
-        for block in Int(range.lowerBound / blockSize)...Int((range.upperBound - 1) / blockSize) {
+        try await readBlocks(range) { block in
+            if buffer.count < block.count {
+                buffer.deallocate()
+                buffer = .allocate(byteCount: block.count, alignment: 64)
+            }
+            try block.read(into: buffer)
+            try await body(UnsafeRawBufferPointer(rebasing: buffer[block.kept]))
+        }
+    }
+
+    /// The blocks of the stored payload that overlap `range`, in order.
+    func blocks(overlapping range: Range<UInt64>) -> some Sequence<BlobBlock> {
+        let blockSize = header.blockSize
+        let blocks = range.isEmpty ? 0..<0 : Int(range.lowerBound / blockSize)..<Int((range.upperBound - 1) / blockSize) + 1
+        return blocks.lazy.map { block in
             let blockStart = UInt64(block) * blockSize
-            let blockLength = Int(Swift.min(blockSize, header.storedLength - blockStart))
-            // blockLength <= bufferSize: a block is at most one block size and never past the payload.
-            let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[..<blockLength])
-            guard try file.read(into: slice, at: payloadStart + blockStart) == blockLength else {
-                throw BlobStoreError.integrity(digest: digest, reason: "\(file.path) ends inside the record")
-            }
-            guard Checksum.xxh3(UnsafeRawBufferPointer(slice)) == table.checksums[block] else {
-                throw BlobStoreError.integrity(
-                    digest: digest, reason: "block \(block) checksum mismatch at \(file.path) offset \(payloadStart + blockStart)")
-            }
+            let count = Int(Swift.min(blockSize, header.storedLength - blockStart))
             let from = Int(Swift.max(range.lowerBound, blockStart) - blockStart)
-            let to = Int(Swift.min(range.upperBound, blockStart + UInt64(blockLength)) - blockStart)
-            try await body(UnsafeRawBufferPointer(rebasing: slice[from..<to]))
+            let to = Int(Swift.min(range.upperBound, blockStart + UInt64(count)) - blockStart)
+            return BlobBlock(count: count, kept: from..<to, source: .stored(self, block: block))
+        }
+    }
+
+    /// Reads block `block` into `destination`, exactly its length, and checks it against the table.
+    func readBlock(_ block: Int, into destination: UnsafeMutableRawBufferPointer) throws {
+        let offset = location.offset + UInt64(RecordHeader.size) + UInt64(block) * header.blockSize
+        guard try file.read(into: destination, at: offset) == destination.count else {
+            throw BlobStoreError.integrity(digest: digest, reason: "\(file.path) ends inside the record")
+        }
+        guard Checksum.xxh3(UnsafeRawBufferPointer(destination)) == table.checksums[block] else {
+            throw BlobStoreError.integrity(digest: digest, reason: "block \(block) checksum mismatch at \(file.path) offset \(offset)")
         }
     }
 
     /// The whole stored payload, verified; for small records (compressed ones are always small).
-    func storedPayload() async throws -> [UInt8] {
-        var payload: [UInt8] = []
-        payload.reserveCapacity(Int(header.storedLength))
-        try await readStored(0..<header.storedLength) { payload.append(contentsOf: $0) }
-        return payload
+    func storedPayload() throws -> [UInt8] {
+        try [UInt8](unsafeUninitializedCapacity: Int(header.storedLength)) { payload, initialized in
+            // The blocks of the whole payload tile it in order, so each lands at its own offset.
+            var offset = 0
+            for block in blocks(overlapping: 0..<header.storedLength) {
+                try block.read(into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(payload)[offset...]))
+                offset += block.count
+            }
+            initialized = offset
+        }
     }
 }

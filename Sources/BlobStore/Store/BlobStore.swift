@@ -99,40 +99,36 @@ public final class BlobStore: Sendable {
     public func read(
         _ digest: Digest, range: Range<UInt64>? = nil, _ body: (UnsafeRawBufferPointer) async throws -> Void
     ) async throws {
-        let (location, reader) = try openRecord(digest)
-        let size = location.logicalLength
-        let range = range ?? 0..<size
-        guard range.upperBound <= size else { throw BlobStoreError.rangeNotSatisfiable(size: size) }
-        switch location.codec {
-        case .verbatim:
-            try await reader.readStored(range, body)
-        case .zstd:
-            let plain = try Self.decode(try await reader.storedPayload(), size: size, range: range)
-            defer { plain.deallocate() }
-            try await body(UnsafeRawBufferPointer(plain))
-        }
+        let (reader, range) = try openRecord(digest, range: range)
+        try await reader.read(range, body)
     }
 
-    /// The blob's record, opened. Compaction may move a record and delete its old pack between
-    /// the lookup and the open; the blob is then read from where the index points now.
-    private func openRecord(_ digest: Digest) throws -> (BlobLocation, RecordReader) {
+    /// Like `read`, but hands over each block unread, for the caller to read into memory of its
+    /// own (`BlobBlock.read(into:)` verifies it there).
+    public func readBlocks(
+        _ digest: Digest, range: Range<UInt64>? = nil, _ body: (BlobBlock) async throws -> Void
+    ) async throws {
+        let (reader, range) = try openRecord(digest, range: range)
+        try await reader.readBlocks(range, body)
+    }
+
+    /// The blob's record, opened, and the range to read (the whole blob when nil). Compaction
+    /// may move a record and delete its old pack between the lookup and the open; the blob is
+    /// then read from where the index points now.
+    private func openRecord(_ digest: Digest, range: Range<UInt64>?) throws -> (RecordReader, Range<UInt64>) {
         var previous: BlobLocation?
         while true {
             guard let location = index.lookup(digest) else { throw BlobStoreError.blobUnknown(digest) }
+            let range = range ?? 0..<location.logicalLength
+            guard range.upperBound <= location.logicalLength else {
+                throw BlobStoreError.rangeNotSatisfiable(size: location.logicalLength)
+            }
             do {
-                return (location, try RecordReader(path: directory.packPath(location.packID), digest: digest, location: location))
+                return (try RecordReader(path: directory.packPath(location.packID), digest: digest, location: location), range)
             } catch BlobStoreError.io(let operation, _, ENOENT) where operation == "open" && location != previous {
                 previous = location
             }
         }
-    }
-
-    /// `range` of a compressed blob's bytes, in a buffer the caller deallocates.
-    private static func decode(_ stored: [UInt8], size: UInt64, range: Range<UInt64>) throws -> UnsafeMutableRawBufferPointer {
-        let plain = try stored.withUnsafeBytes { try StoredEncoding.decode($0, codec: .zstd, logicalSize: Int(size)) }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Int(range.count), alignment: 1)
-        buffer.copyBytes(from: plain[Int(range.lowerBound)..<Int(range.upperBound)])
-        return buffer
     }
 
     /// The whole blob in memory; for manifests and configs, not layers.

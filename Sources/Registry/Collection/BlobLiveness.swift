@@ -49,13 +49,13 @@ public final class BlobLiveness: Sendable {
 
     /// Adds to the set before the database, so that a touch in between is never lost.
     func condemn(_ digests: [Digest], at time: Int64) async throws {
-        _ = state.withLock { $0.condemned.formUnion(digests) }
+        state.withLock { $0.condemned.formUnion(digests) }
         try await metadata.condemn(digests, at: time)
     }
 
     /// Revives blobs collection found marked again.
     func pardon(_ digests: [Digest]) async throws {
-        _ = state.withLock { $0.condemned.subtract(digests) }
+        state.withLock { $0.condemned.subtract(digests) }
         try await metadata.revive(digests)
     }
 

@@ -40,9 +40,10 @@ struct BlobRoutes {
         let metrics = registry.metrics
         let bytes = range
         let body = ResponseBody(contentLength: Int(range.count)) { writer in
-            try await store.read(digest, range: bytes) { chunk in
-                try await writer.write(ByteBuffer(bytes: chunk))
-                metrics.bytesSent(chunk.count)
+            let allocator = ByteBufferAllocator()
+            try await store.readBlocks(digest, range: bytes) { block in
+                try await writer.write(try ByteBuffer(reading: block, allocator: allocator))
+                metrics.bytesSent(block.kept.count)
             }
             try await writer.finish(nil)
         }

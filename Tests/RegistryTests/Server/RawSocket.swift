@@ -35,4 +35,18 @@ final class RawSocket {
         let count = recv(descriptor, &buffer, buffer.count, 0)
         return count > 0 ? String(decoding: buffer[..<count], as: UTF8.self) : ""
     }
+
+    /// Everything that arrives until the server closes the connection, or the timeout passes
+    /// without a byte.
+    func receiveUntilClosed(timeoutMilliseconds: Int32) throws -> [UInt8] {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        while poll(&poller, 1, timeoutMilliseconds) > 0 {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            guard count > 0 else { break }
+            received += buffer[..<count]
+        }
+        return received
+    }
 }

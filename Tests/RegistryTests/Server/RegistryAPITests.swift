@@ -45,6 +45,45 @@ struct RegistryAPITests {
         }
     }
 
+    @Test func aCorruptBlockIsNeverSent() async throws {
+        try await RegistryHarness.run { registry in
+            var generator = SystemRandomNumberGenerator()
+            let blob = (0..<(3 << 20)).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+            let digest = try await registry.pushBlob(blob, to: "alice/app")
+            try Self.flipStoredByte(of: blob, at: (2 << 20) + 17, in: registry.directory)
+
+            // The headers promised the whole blob: what of the two good blocks made it out is
+            // sent, then the connection is cut before any byte of the third.
+            let socket = try RawSocket(port: try #require(registry.client.port))
+            try socket.send("GET /v2/alice/app/blobs/\(digest) HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            let answer = try socket.receiveUntilClosed(timeoutMilliseconds: 5000)
+            let headerEnd = try #require(answer.firstRange(of: Array("\r\n\r\n".utf8)))
+            #expect(String(decoding: answer[..<headerEnd.lowerBound], as: UTF8.self).hasPrefix("HTTP/1.1 200"))
+            let body = Array(answer[headerEnd.upperBound...])
+            #expect(body.count <= 2 << 20)
+            #expect(body == Array(blob.prefix(body.count)))
+
+            let firstBlock = try await registry.request(.get, "/v2/alice/app/blobs/\(digest)", headers: [.range: "bytes=0-1048575"])
+            #expect(firstBlock.status == .partialContent)
+            #expect(firstBlock.bytes == Array(blob[..<(1 << 20)]))
+        }
+    }
+
+    /// Bit rot: flips the stored copy of `blob[offset]` in whichever pack holds it.
+    static func flipStoredByte(of blob: [UInt8], at offset: Int, in directory: String) throws {
+        let packs = URL(fileURLWithPath: directory).appendingPathComponent("packs")
+        let window = Data(blob[offset..<offset + 64])
+        for name in try FileManager.default.contentsOfDirectory(atPath: packs.path) where name.hasSuffix(".pack") {
+            let url = packs.appendingPathComponent(name)
+            var bytes = try Data(contentsOf: url)
+            guard let found = bytes.range(of: window) else { continue }
+            bytes[found.lowerBound] ^= 0xFF
+            try bytes.write(to: url)
+            return
+        }
+        throw RegistryHarness.Failure("no pack holds the blob's bytes")
+    }
+
     @Test func aBlobIsVisibleOnlyWhereItWasPushedOrMounted() async throws {
         try await RegistryHarness.run { registry in
             let digest = try await registry.pushBlob(Self.random(1000), to: "alice/private")
