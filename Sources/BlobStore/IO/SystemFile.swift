@@ -52,6 +52,14 @@ final class SystemFile: Sendable {
         return done
     }
 
+    /// Asks the kernel to start reading `range` into the page cache and returns at once; a hint,
+    /// so a failure is not an error.
+    func prefetch(_ range: Range<UInt64>) {
+        #if os(Linux)
+        _ = posix_fadvise(descriptor, off_t(range.lowerBound), off_t(range.count), POSIX_FADV_WILLNEED)
+        #endif
+    }
+
     /// Exactly `count` bytes at `offset`, or an error naming the short read.
     func read(count: Int, at offset: UInt64) throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)

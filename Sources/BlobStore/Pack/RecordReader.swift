@@ -39,7 +39,20 @@ struct RecordReader {
     func readBlocks(_ range: Range<UInt64>, _ body: (BlobBlock) async throws -> Void) async throws {
         switch location.codec {
         case .verbatim:
-            for block in blocks(overlapping: range) { try await body(block) }
+            let indices = blockIndices(overlapping: range)
+            // Keeps the kernel reading a few blocks ahead of the one being sent, each asked for
+            // once, so a blob that is not in the page cache (uploads bypass it) streams at the
+            // disk's pace instead of one block's read after each block's send. The first block
+            // is read at once: asking for it too would only cost small reads a system call.
+            var requested = indices.lowerBound + 1
+            for index in indices {
+                let through = Swift.min(index + Self.prefetchBlocks, indices.upperBound - 1)
+                if requested <= through {
+                    file.prefetch(payloadRange(ofBlocks: requested..<through + 1))
+                    requested = through + 1
+                }
+                try await body(block(index, within: range))
+            }
         case .zstd:
             guard !range.isEmpty else { return }
             let plain = try storedPayload().withUnsafeBytes {
@@ -64,22 +77,36 @@ struct RecordReader {
         }
     }
 
+    /// How many blocks ahead of the one being sent `readBlocks` has the disk read.
+    static let prefetchBlocks = 4
+
     /// The blocks of the stored payload that overlap `range`, in order.
     func blocks(overlapping range: Range<UInt64>) -> some Sequence<BlobBlock> {
-        let blockSize = header.blockSize
-        let blocks = range.isEmpty ? 0..<0 : Int(range.lowerBound / blockSize)..<Int((range.upperBound - 1) / blockSize) + 1
-        return blocks.lazy.map { block in
-            let blockStart = UInt64(block) * blockSize
-            let count = Int(Swift.min(blockSize, header.storedLength - blockStart))
-            let from = Int(Swift.max(range.lowerBound, blockStart) - blockStart)
-            let to = Int(Swift.min(range.upperBound, blockStart + UInt64(count)) - blockStart)
-            return BlobBlock(count: count, kept: from..<to, source: .stored(self, block: block))
-        }
+        blockIndices(overlapping: range).lazy.map { block($0, within: range) }
+    }
+
+    private func blockIndices(overlapping range: Range<UInt64>) -> Range<Int> {
+        range.isEmpty ? 0..<0 : Int(range.lowerBound / header.blockSize)..<Int((range.upperBound - 1) / header.blockSize) + 1
+    }
+
+    private func block(_ index: Int, within range: Range<UInt64>) -> BlobBlock {
+        let blockStart = UInt64(index) * header.blockSize
+        let count = Int(Swift.min(header.blockSize, header.storedLength - blockStart))
+        let from = Int(Swift.max(range.lowerBound, blockStart) - blockStart)
+        let to = Int(Swift.min(range.upperBound, blockStart + UInt64(count)) - blockStart)
+        return BlobBlock(count: count, kept: from..<to, source: .stored(self, block: index))
+    }
+
+    /// Where blocks `blocks` lie in the pack file.
+    private func payloadRange(ofBlocks blocks: Range<Int>) -> Range<UInt64> {
+        let payloadStart = location.offset + UInt64(RecordHeader.size)
+        let end = Swift.min(UInt64(blocks.upperBound) * header.blockSize, header.storedLength)
+        return payloadStart + UInt64(blocks.lowerBound) * header.blockSize..<payloadStart + end
     }
 
     /// Reads block `block` into `destination`, exactly its length, and checks it against the table.
     func readBlock(_ block: Int, into destination: UnsafeMutableRawBufferPointer) throws {
-        let offset = location.offset + UInt64(RecordHeader.size) + UInt64(block) * header.blockSize
+        let offset = payloadRange(ofBlocks: block..<block + 1).lowerBound
         guard try file.read(into: destination, at: offset) == destination.count else {
             throw BlobStoreError.integrity(digest: digest, reason: "\(file.path) ends inside the record")
         }
