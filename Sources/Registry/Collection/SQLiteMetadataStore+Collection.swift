@@ -32,7 +32,7 @@ extension SQLiteMetadataStore: CollectionMetadata {
     public func markedBlobs(linkedAfter: Int64, deletedAfter: Int64) async throws -> Set<Digest> {
         try await scanner.read { db in
             var marked = Set<Digest>()
-            try db.rows(
+            try db.forEachRow(
                 """
                 WITH kept(id, digest) AS (
                     SELECT m.id, m.digest FROM manifests m JOIN repositories r ON r.id = m.repository_id
@@ -52,7 +52,7 @@ extension SQLiteMetadataStore: CollectionMetadata {
     public func condemnedBlobs() async throws -> [Digest: Int64] {
         try await scanner.read { db in
             var condemned: [Digest: Int64] = [:]
-            try db.rows("SELECT digest, condemned FROM condemned_blobs") { row throws(MetadataError) in
+            try db.forEachRow("SELECT digest, condemned FROM condemned_blobs") { row throws(MetadataError) in
                 condemned[try row.digest(at: 0)] = row.integer(at: 1)
             }
             return condemned
@@ -98,7 +98,7 @@ extension SQLiteMetadataStore: CollectionMetadata {
     public func linkingPackages() async throws -> [Digest: [String]] {
         try await scanner.read { db in
             var packages: [Digest: [String]] = [:]
-            try db.rows(
+            try db.forEachRow(
                 "SELECT b.digest, r.name, d.name FROM blob_links b JOIN repositories r ON r.id = b.repository_id LEFT JOIN deletions d ON d.id = r.deletion_id"
             ) { row throws(MetadataError) in
                 packages[try row.digest(at: 0), default: []].append(row.optionalText(at: 2) ?? row.text(at: 1))

@@ -49,13 +49,20 @@ final class SQLiteConnection {
     func rows<Row>(
         _ sql: String, _ values: [SQLiteValue] = [], _ read: (SQLiteStatement) throws(MetadataError) -> Row
     ) throws(MetadataError) -> [Row] {
+        var rows: [Row] = []
+        try forEachRow(sql, values) { statement throws(MetadataError) in rows.append(try read(statement)) }
+        return rows
+    }
+
+    /// Steps through the rows without collecting them: for reads that fold rows into a value.
+    func forEachRow(
+        _ sql: String, _ values: [SQLiteValue] = [], _ body: (SQLiteStatement) throws(MetadataError) -> Void
+    ) throws(MetadataError) {
         let statement = try prepared(sql, values)
         defer { statement.reset() }
-        var rows: [Row] = []
         while try statement.step() {
-            rows.append(try read(statement))
+            try body(statement)
         }
-        return rows
     }
 
     func firstRow<Row>(
