@@ -437,6 +437,8 @@ extension ManifestParserTests {
             #expect(ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["text/html, application/*;q=0.8"]))
             #expect(!ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["text/*"]))
             #expect(!ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["application/*;q=0"]))
+            #expect(ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["\tAPPLICATION/*\t;\tQ = 0.5 ,"]))
+            #expect(!ManifestMediaTypes.acceptable(Self.oci, acceptHeaders: ["app/*, applications/*, application*, /*"]))
         }
 
         @Test func mostSpecificRangeDecides() {
