@@ -46,8 +46,7 @@ struct ManifestRoutes {
         if request.method == .head {
             return Response(status: .ok, headers: headers)
         }
-        let bytes = try await registry.store.bytes(of: record.digest)
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: try await registry.manifestBytes(record.digest)))
     }
 
     func put(_ request: Request, _ name: RepositoryName, _ reference: String) async throws -> Response {

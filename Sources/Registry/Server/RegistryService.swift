@@ -1,5 +1,6 @@
 import BlobStore
 import Logging
+import NIOCore
 
 /// Everything the metadata database holds, as the server uses it.
 public typealias RegistryMetadata = MetadataStore & AccountStore & PackageStore & CollectionMetadata
@@ -12,6 +13,7 @@ public final class RegistryService: Sendable {
     public let packages: any PackageStore
     public let options: RegistryOptions
     public let metrics = RegistryMetrics()
+    let manifests = ManifestCache(budget: 16 << 20)
     let liveness: BlobLiveness
     public let collector: GarbageCollector
 
@@ -42,6 +44,14 @@ public final class RegistryService: Sendable {
         try await liveness.touch([digest])
         guard try await metadata.isBlobLinked(digest, in: repository) else { return nil }
         return store.stat(digest)
+    }
+
+    /// A stored manifest's bytes, as a GET sends them.
+    func manifestBytes(_ digest: Digest) async throws -> ByteBuffer {
+        if let cached = manifests[digest] { return cached }
+        let buffer = ByteBuffer(bytes: try await store.bytes(of: digest))
+        manifests.insert(buffer, for: digest)
+        return buffer
     }
 
     /// A page size from `?n=`: absent means the default, 0 is allowed (an empty page).
