@@ -49,10 +49,11 @@ def measure(path, size, count, mode, verify):
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
+    port = listener.getsockname()[1]
     child = os.fork()
     if child == 0:
         listener.close()
-        receive(listener.getsockname()[1], verify)
+        receive(port, verify)
         os._exit(0)
     connection, _ = listener.accept()
     fd = os.open(path, os.O_RDONLY)
