@@ -49,12 +49,16 @@ enum AdminOutput {
     /// Rows as a table under `header`, or as JSON.
     static func print<Row: Encodable>(_ rows: [Row], json: Bool, header: [String], _ cells: (Row) -> [String]) throws {
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            Swift.print(String(decoding: try encoder.encode(rows), as: UTF8.self))
+            try printJSON(rows)
         } else {
             Swift.print(table([header] + rows.map(cells)))
         }
+    }
+
+    static func printJSON(_ value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        Swift.print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 
     /// `2025-01-31T12:00:00Z`.

@@ -45,7 +45,7 @@ struct CollectCommand: AsyncParsableCommand {
             }
             try await service.store.close()
             if json {
-                try AdminOutput.print([report], json: true, header: []) { _ in [] }
+                try AdminOutput.printJSON(report)
                 return
             }
             print(AdminOutput.table([

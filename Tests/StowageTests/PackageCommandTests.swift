@@ -47,9 +47,10 @@ struct PackageCommandTests {
         // Offline now; the package's window has not passed, so nothing it holds is garbage yet.
         let dry = try stowage("gc", "--dry-run", "--json")
         #expect(dry.status == 0, "\(dry.error)")
-        let report = try JSONSerialization.jsonObject(with: Data(dry.output.utf8)) as? [[String: Any]]
-        #expect(report?.first?["dryRun"] as? Bool == true)
-        #expect(report?.first?["markedBlobs"] as? Int == image.blobs.count + 1)
+        // One report, the object POST /api/v1/gc answers with.
+        let report = try JSONSerialization.jsonObject(with: Data(dry.output.utf8)) as? [String: Any]
+        #expect(report?["dryRun"] as? Bool == true)
+        #expect(report?["markedBlobs"] as? Int == image.blobs.count + 1)
         let run = try stowage("gc")
         #expect(run.status == 0 && run.output.contains("marked"), "\(run.error)")
     }
