@@ -64,18 +64,20 @@ extension BlobStore {
         try checkOpen()
         var result = CompactionResult()
         await writer.waitForSeals()
-        // Closed packs first, then the entries: a solo pack is indexed before it is marked
-        // closed, so every closed pack's records are in the snapshot, and one committed meanwhile
-        // is never taken for empty. Sealing the open pack changes no entry: one snapshot serves.
-        let closed = index.closedPacks
-        let entries = index.entries()
-        var usage = try await packUsage(of: entries, includingOpen: true)
-        let open = index.openPacks
-        if usage.contains(where: { open.contains($0.packID) && $0.fileSize > UInt64(PackHeader.size) && $0.deadShare >= deadShare }) {
+        // A mostly dead open pack is sealed before the snapshot below, so that every blob stored
+        // in it until the seal is in the snapshot and copied out with the rest.
+        let open = try await packUsage(of: index.openPackEntries(), includingOpen: true)
+        if open.contains(where: { $0.fileSize > UInt64(PackHeader.size) && $0.deadShare >= deadShare }) {
             await writer.sealOpenPack()
         }
-        let stillOpen = index.openPacks
-        usage.removeAll { stillOpen.contains($0.packID) }
+        // Closed packs first, then the entries: a shared pack is closed only after its records
+        // are indexed, and a solo pack is indexed before it is marked closed, so every record of
+        // a pack in `closed` is in the snapshot, and one committed meanwhile is never taken for
+        // empty. Only those packs are looked at: a pack still open when `closed` was taken may
+        // be given records the snapshot does not have, even if it is sealed since.
+        let closed = index.closedPacks
+        let entries = index.entries()
+        let usage = try await packUsage(of: entries, includingOpen: false).filter { closed.contains($0.packID) }
         // A solo pack's record is live as long as the pack exists: only shared packs ever qualify.
         let candidates = usage.filter { $0.deadShare >= deadShare }
         let start = ContinuousClock.now

@@ -166,6 +166,14 @@ final class LiveIndex: Sendable {
         return entries
     }
 
+    /// The entries of the shared packs still being appended to; they are all in the overlay,
+    /// since a pack's entries are published only once it is closed.
+    func openPackEntries() -> [(Digest, BlobLocation)] {
+        state.withLock { state in
+            state.overlay.filter { state.openPacks.contains($0.value.packID) }.map { ($0.key, $0.value) }
+        }
+    }
+
     /// Shared packs still being appended to.
     var openPacks: Set<UInt64> { state.withLock { $0.openPacks } }
 

@@ -126,4 +126,44 @@ struct CollectionTests {
         #expect(try await store.bytes(of: Digest.of(survivor)) == survivor)
         try await store.close()
     }
+
+    /// Compaction seals a mostly dead open pack and deletes it once its live records are copied
+    /// out. Blobs stored in that pack while compaction looks at it (between its snapshot of the
+    /// index and the seal) must be copied too, not deleted with the pack.
+    @Test func blobsStoredWhileCompactionSealsTheOpenPackSurviveIt() async throws {
+        let directory = TemporaryDirectory()
+        var options = smallStoreOptions()
+        options.packSizeLimit = 4 << 20
+        let store = try await BlobStore.open(at: directory.path, options: options)
+        var random = SeededGenerator(seed: 29)
+        var live: [[UInt8]] = []
+        var packsDeleted = 0
+        for _ in 0..<40 {
+            let doomed = (0..<24).map { _ in random.bytes(4000) }
+            let kept = (0..<2).map { _ in random.bytes(4000) }
+            for blob in doomed + kept { try await store.put(blob) }
+            store.remove(doomed.map { Digest.of($0) })
+            live += kept
+            let arriving = (0..<8).map { _ in random.bytes(4000) }
+            async let compaction = store.compact(deadShare: 0.5)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for blob in arriving {
+                    group.addTask { try await store.put(blob) }
+                }
+                try await group.waitForAll()
+            }
+            packsDeleted += try await compaction.packsDeleted
+            live += arriving
+            for blob in live {
+                #expect(try await store.bytes(of: Digest.of(blob)) == blob)
+            }
+        }
+        #expect(packsDeleted >= 20, "the open pack was sealed and deleted in most rounds")
+        try await store.close()
+        let reopened = try await BlobStore.open(at: directory.path, options: options)
+        for blob in live {
+            #expect(try await reopened.bytes(of: Digest.of(blob)) == blob)
+        }
+        try await reopened.close()
+    }
 }
