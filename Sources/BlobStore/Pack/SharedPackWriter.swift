@@ -41,6 +41,8 @@ actor SharedPackWriter {
     private let onSealed: @Sendable () async -> Void
     private var current: OpenPack?
     private var packs: [UInt64: OpenPack] = [:]
+    /// Callers of `waitForSeals`, resumed when the last seal in progress ends.
+    private var sealWaiters: [CheckedContinuation<Void, Never>] = []
     /// fdatasyncs issued for records, for tests and metrics: with group commit it grows slower
     /// than the number of records.
     private(set) var syncCount = 0
@@ -171,7 +173,7 @@ actor SharedPackWriter {
         }
         pack.waiters.removeAll()
         pack.syncing = false
-        packs[pack.id] = nil
+        forget(pack)
     }
 
     /// Writes the seal record and the pack's own index, then lets the published index take it.
@@ -192,8 +194,8 @@ actor SharedPackWriter {
             return
         }
         pack.tail += UInt64(seal.count)
-        packs[pack.id] = nil
         index.markClosed(pack.id)
+        forget(pack)
         await onSealed()
     }
 
@@ -205,9 +207,22 @@ actor SharedPackWriter {
     /// seal of the pack it filled may still be running; compaction must not take that pack for
     /// an open one.
     func waitForSeals() async {
-        while packs.values.contains(where: { $0 !== current && $0.closed && !$0.retired }) {
-            try? await Task.sleep(for: .milliseconds(1))
-        }
+        guard sealing else { return }
+        await withCheckedContinuation { sealWaiters.append($0) }
+    }
+
+    /// Whether a pack that was closed has yet to be sealed (or retired).
+    private var sealing: Bool {
+        packs.values.contains { $0 !== current && $0.closed && !$0.retired }
+    }
+
+    /// Drops a sealed or retired pack, and wakes the callers of `waitForSeals` once none is left.
+    private func forget(_ pack: OpenPack) {
+        packs[pack.id] = nil
+        guard !sealing else { return }
+        let waiters = sealWaiters
+        sealWaiters.removeAll()
+        for waiter in waiters { waiter.resume() }
     }
 
     func sealOpenPack() async {

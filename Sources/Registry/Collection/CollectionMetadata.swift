@@ -23,9 +23,9 @@ public protocol CollectionMetadata: Sendable {
     /// Gives back to the file system the pages the run's deletions freed and the space the
     /// journal grew to meanwhile.
     func shrinkDatabase() async throws
-    /// Returns once the request writes waiting for the database now have committed and the
-    /// queue has emptied, or after short bounds: a collection batch rarely shares a push's
-    /// transaction, and collection still moves on under a steady load.
+    /// Returns once the request writes waiting for the database now have committed, and then
+    /// once the queue has emptied or a few milliseconds have passed: a collection batch rarely
+    /// shares a push's transaction, and collection still moves on under a steady load.
     func yieldToRequests() async
 }
 
