@@ -188,7 +188,7 @@ struct CollectionSoakTests {
         }
 
         let failures = ledger.failureList
-        #expect(failures.isEmpty, "\(failures.count) failures, first: \(failures.prefix(5))")
+        #expect(failures.isEmpty, "\(failures.count) failures, first: \(failures.prefix(5)); server errors: \(server.standardError.split(separator: "\n").filter { $0.contains("error") }.prefix(10))")
         let counts = ledger.countList
         for operation in ["push", "pull", "delete", "restore", "gc", "gc deleting"] {
             #expect(counts[operation, default: 0] > 0, "no \(operation) happened: \(counts)")

@@ -38,12 +38,22 @@ struct BlobRoutes {
         }
         let store = registry.store
         let metrics = registry.metrics
+        let logger = registry.logger
         let bytes = range
         let body = ResponseBody(contentLength: Int(range.count)) { writer in
             let allocator = ByteBufferAllocator()
-            try await store.readBlocks(digest, range: bytes) { block in
-                try await writer.write(try ByteBuffer(reading: block, allocator: allocator))
-                metrics.bytesSent(block.kept.count)
+            do {
+                try await store.readBlocks(digest, range: bytes) { block in
+                    try await writer.write(try ByteBuffer(reading: block, allocator: allocator))
+                    metrics.bytesSent(block.kept.count)
+                }
+            } catch {
+                // The status line is gone already: the client only sees the connection close
+                // early, so the reason must be in the log.
+                logger.error("blob read failed after the headers were sent", metadata: [
+                    "repository": "\(name)", "digest": "\(digest)", "error": "\(error)",
+                ])
+                throw error
             }
             try await writer.finish(nil)
         }

@@ -13,6 +13,7 @@ public final class RegistryService: Sendable {
     public let packages: any PackageStore
     public let options: RegistryOptions
     public let metrics = RegistryMetrics()
+    let logger: Logger
     let manifests = ManifestCache(budget: 16 << 20)
     let liveness: BlobLiveness
     public let collector: GarbageCollector
@@ -31,6 +32,7 @@ public final class RegistryService: Sendable {
         self.accounts = metadata
         self.packages = metadata
         self.options = options
+        self.logger = logger
         let liveness = BlobLiveness(metadata: metadata, condemned: condemned)
         self.liveness = liveness
         self.collector = GarbageCollector(
