@@ -140,6 +140,13 @@ public final class BlobStore: Sendable {
 
     // MARK: Writes
 
+    /// Whether a blob of `length` bytes is best collected and handed over whole (`put(_:)`)
+    /// rather than streamed: it goes into a shared pack with group commit, with no spool file to
+    /// create, read back and remove.
+    public func storesWhole(length: Int) -> Bool {
+        length >= 0 && UInt64(length) < options.soloThreshold
+    }
+
     /// Stores a blob held in memory. With `expected`, the content must hash to it (in its
     /// algorithm); otherwise its sha256 digest is the name. An existing blob is not stored twice.
     @discardableResult

@@ -73,12 +73,12 @@ struct UploadRoutes {
     }
 
     /// POST with `?digest=`: the body is the whole blob, stored without an upload session, so a
-    /// small blob costs one group-committed sync. A body declared smaller than a solo pack is
-    /// collected in memory: no spool file to create, read back and remove.
+    /// small blob costs one group-committed sync. A body the engine would rather take whole is
+    /// collected in memory.
     private func monolithic(_ request: Request, _ name: RepositoryName, expected: Digest) async throws -> Response {
         try await registry.liveness.touch([expected])
         let blob: BlobInfo
-        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared < registry.store.options.soloThreshold {
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), registry.store.storesWhole(length: declared) {
             let body = try await request.body.collect(upTo: declared)
             registry.metrics.bytesReceived(body.readableBytes)
             blob = try await registry.store.put(Array(buffer: body), expected: expected)

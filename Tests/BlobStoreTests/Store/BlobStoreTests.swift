@@ -38,6 +38,16 @@ struct BlobStoreTests {
         try await store.close()
     }
 
+    @Test func blobsSmallerThanASoloPackAreTakenWhole() async throws {
+        let directory = TemporaryDirectory()
+        let store = try await BlobStore.open(at: directory.path, options: smallStoreOptions())
+        #expect(store.storesWhole(length: 0))
+        #expect(store.storesWhole(length: Int(store.options.soloThreshold) - 1))
+        #expect(!store.storesWhole(length: Int(store.options.soloThreshold)))
+        #expect(!store.storesWhole(length: -1))
+        try await store.close()
+    }
+
     @Test func secondOpenerIsToldWhoHoldsTheLock() async throws {
         let directory = TemporaryDirectory()
         let store = try await BlobStore.open(at: directory.path)
