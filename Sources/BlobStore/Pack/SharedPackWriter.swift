@@ -199,9 +199,6 @@ actor SharedPackWriter {
         await onSealed()
     }
 
-    /// Seals the open pack (once its records are synced); the next record starts a new one. A
-    /// clean shutdown does it so that nothing is left to recover, and compaction so that a pack
-    /// mostly dead need not wait until it fills up.
     /// Returns once every pack that was closed (full, or sealed on request) has been sealed
     /// and handed to the index. A writer resumes as soon as its record is synced, while the
     /// seal of the pack it filled may still be running; compaction must not take that pack for
@@ -225,6 +222,9 @@ actor SharedPackWriter {
         for waiter in waiters { waiter.resume() }
     }
 
+    /// Seals the open pack (once its records are synced); the next record starts a new one. A
+    /// clean shutdown does it so that nothing is left to recover, and compaction so that a pack
+    /// mostly dead need not wait until it fills up.
     func sealOpenPack() async {
         if let pack = current {
             current = nil

@@ -18,7 +18,7 @@ public enum ManifestMediaTypes {
         var mediaType = mediaType
         return mediaType.withUTF8 { type in
             var sawRange = false
-            var best: (specificity: Int, quality: Double)?
+            var best: Match?
             for var header in acceptHeaders {
                 header.withUTF8 { bytes in
                     forEachPart(of: bytes[...], separatedBy: UInt8(ascii: ",")) { element in
@@ -26,32 +26,45 @@ public enum ManifestMediaTypes {
                         let range = trimmed(element[..<rangeEnd])
                         guard !range.isEmpty else { return }
                         sawRange = true
-                        let specificity: Int
-                        if equalIgnoringCase(range, type[...]) {
-                            specificity = 3
-                        } else if isWildcard(range, over: type) {
-                            specificity = 2
-                        } else if range.elementsEqual("*/*".utf8) || range.elementsEqual("*".utf8) {
-                            // A bare `*` is not valid HTTP, but Java's default Accept sends it.
-                            specificity = 1
-                        } else {
-                            return
-                        }
-                        var quality: Double?
-                        forEachPart(of: element[rangeEnd...].dropFirst(), separatedBy: UInt8(ascii: ";")) { parameter in
-                            if quality == nil { quality = Self.quality(parameter: parameter) }
-                        }
-                        let rank = (specificity, quality ?? 1)
-                        if let current = best, current.specificity > rank.0 || (current.specificity == rank.0 && current.quality >= rank.1) {
-                            return
-                        }
-                        best = rank
+                        guard let match = match(range, parameters: element[rangeEnd...].dropFirst(), type: type) else { return }
+                        if best.map({ match.outranks($0) }) ?? true { best = match }
                     }
                 }
             }
             guard sawRange else { return true }
             return (best?.quality ?? 0) > 0
         }
+    }
+
+    /// How a media range of an `Accept` header matched a type.
+    private struct Match {
+        /// An exact type 3, `type/*` 2, `*/*` 1.
+        let specificity: Int
+        let quality: Double
+
+        func outranks(_ other: Match) -> Bool {
+            specificity > other.specificity || (specificity == other.specificity && quality > other.quality)
+        }
+    }
+
+    /// How `range`, with its `;`-separated `parameters`, matches `type`; nil if it does not.
+    private static func match(_ range: Bytes, parameters: Bytes, type: UnsafeBufferPointer<UInt8>) -> Match? {
+        let specificity: Int
+        if equalIgnoringCase(range, type[...]) {
+            specificity = 3
+        } else if isWildcard(range, over: type) {
+            specificity = 2
+        } else if range.elementsEqual("*/*".utf8) || range.elementsEqual("*".utf8) {
+            // A bare `*` is not valid HTTP, but Java's default Accept sends it.
+            specificity = 1
+        } else {
+            return nil
+        }
+        var quality: Double?
+        forEachPart(of: parameters, separatedBy: UInt8(ascii: ";")) { parameter in
+            if quality == nil { quality = Self.quality(parameter: parameter) }
+        }
+        return Match(specificity: specificity, quality: quality ?? 1)
     }
 
     /// The bare media type of a Content-Type value: parameters dropped, lowercased, since media

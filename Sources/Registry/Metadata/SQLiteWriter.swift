@@ -9,8 +9,8 @@ import Synchronization
 /// WAL frames are appended in order, so the next durable commit's fsync covers them too.
 ///
 /// `@unchecked Sendable`: the connection and `synchronousFull` are only touched by `drain`, which
-/// runs on `queue`, and
-/// `state.draining` guarantees a single drain at a time; the rest of the state sits in a Mutex.
+/// runs on `queue`, and `state.draining` guarantees a single drain at a time; the rest of the
+/// state sits in a Mutex.
 final class SQLiteWriter: @unchecked Sendable {
     private struct PendingWrite: Sendable {
         /// Runs the write's statements; returns what to do once its transaction has committed.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A fresh directory under the system's temporary folder, removed when the test is done with it.
 final class TemporaryDirectory: Sendable {
@@ -22,11 +23,6 @@ final class TemporaryDirectory: Sendable {
 
     /// XORs one byte of a file in place: the corruption tests' bit rot.
     func flipByte(in relativePath: String, at offset: UInt64) throws {
-        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path + "/" + relativePath))
-        defer { try? handle.close() }
-        try handle.seek(toOffset: offset)
-        let byte = try handle.read(upToCount: 1)![0]
-        try handle.seek(toOffset: offset)
-        try handle.write(contentsOf: Data([byte ^ 0x40]))
+        try TestSupport.flipByte(atPath: path + "/" + relativePath, offset: offset, mask: 0x40)
     }
 }

@@ -140,12 +140,7 @@ final class FsckFixture: Sendable {
     }
 
     func flipBit(in path: String, at offset: UInt64) throws {
-        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
-        defer { try? handle.close() }
-        try handle.seek(toOffset: offset)
-        let byte = try #require(try handle.read(upToCount: 1)?.first)
-        try handle.seek(toOffset: offset)
-        try handle.write(contentsOf: Data([byte ^ 0x10]))
+        try flipByte(atPath: path, offset: offset, mask: 0x10)
     }
 
     func truncate(_ path: String, to size: UInt64) throws {

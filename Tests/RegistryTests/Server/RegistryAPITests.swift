@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Registry
+import TestSupport
 import Testing
 
 @Suite("OCI distribution API over HTTP")
@@ -75,10 +76,8 @@ struct RegistryAPITests {
         let window = Data(blob[offset..<offset + 64])
         for name in try FileManager.default.contentsOfDirectory(atPath: packs.path) where name.hasSuffix(".pack") {
             let url = packs.appendingPathComponent(name)
-            var bytes = try Data(contentsOf: url)
-            guard let found = bytes.range(of: window) else { continue }
-            bytes[found.lowerBound] ^= 0xFF
-            try bytes.write(to: url)
+            guard let found = try Data(contentsOf: url).range(of: window) else { continue }
+            try flipByte(atPath: url.path, offset: UInt64(found.lowerBound), mask: 0xFF)
             return
         }
         throw RegistryHarness.Failure("no pack holds the blob's bytes")
