@@ -295,7 +295,7 @@ struct ManifestParserTests {
     // MARK: Refusals
 
     @Test(arguments: [
-        ("{\"schemaVersion\": 2,", "manifest is not valid JSON"),
+        ("{\"schemaVersion\": 2,", "invalid JSON at byte 20"),
         ("[1, 2]", "manifest must be a JSON object, not an array"),
         ("\"manifest\"", "manifest must be a JSON object, not a string"),
     ])

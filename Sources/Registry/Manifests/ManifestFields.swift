@@ -83,6 +83,32 @@ struct ManifestFields {
         return elements
     }
 
+    /// Refuses a key that is one of `known` but for letter case (`Layers`, `MediaType`). Go's
+    /// encoding/json, which distribution, containerd and docker decode manifests with, matches
+    /// keys to fields without regard to case (and folds `ſ` to `s` and the Kelvin sign to `k`), so
+    /// it would read `{"layers":[],"Layers":[…]}` as the second list where this parser reads the
+    /// first: the parser differential of duplicate keys in another form.
+    func refuseCaseVariants(of known: [String]) throws {
+        let folded = Dictionary(known.map { (Self.goFold($0), $0) }, uniquingKeysWith: { first, _ in first })
+        for key in container.allKeys {
+            if let field = folded[Self.goFold(key.stringValue)], field != key.stringValue {
+                throw ManifestError.invalid("\(qualified(LogText.escaped(key.stringValue, limit: 64))) is not a field; did you mean \(field)? (keys are case-sensitive)")
+            }
+        }
+    }
+
+    /// Go's equal-fold for field names: simple case folding, which also takes `ſ` (U+017F) to
+    /// `s` and the Kelvin sign (U+212A) to `k`.
+    private static func goFold(_ key: String) -> String {
+        String(String.UnicodeScalarView(key.unicodeScalars.map { scalar in
+            switch scalar.value {
+            case 0x017F: "s"
+            case 0x212A: "k"
+            default: scalar
+            }
+        })).lowercased()
+    }
+
     /// - Parameter sayFound: whether the refusal names what was found: useful for a scalar,
     ///   noise for a collection whose fault is one of its members.
     private func read<Value: Decodable>(_ key: String, as type: Value.Type, expected: String, sayFound: Bool) throws -> Value? {

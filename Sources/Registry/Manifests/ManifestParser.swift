@@ -28,6 +28,13 @@ public enum ManifestParser {
     /// - Parameter contentType: the request's Content-Type header, if any.
     /// - Throws: `ManifestError.invalid` saying what is wrong.
     public static func parse(_ bytes: [UInt8], contentType: String?) throws -> ParsedManifest {
+        // First, that every reader takes the document the same way (no duplicate keys, no BOM,
+        // UTF-8 only): then what is checked below is what every client will read.
+        do {
+            try StrictJSON.check(bytes)
+        } catch {
+            throw invalid(error.message)
+        }
         let decoder = JSONDecoder()
         if let contentType {
             decoder.userInfo[contentTypeKey] = contentType
@@ -53,7 +60,15 @@ public enum ManifestParser {
         }
     }
 
+    /// The fields of each object this parser reads, for `refuseCaseVariants`.
+    private static let manifestFields = [
+        "schemaVersion", "mediaType", "artifactType", "config", "layers", "manifests", "subject", "annotations",
+    ]
+    private static let descriptorFields = ["mediaType", "digest", "size", "urls", "annotations", "platform", "artifactType", "data"]
+    private static let platformFields = ["architecture", "os", "os.version", "os.features", "variant", "features"]
+
     private static func manifest(_ root: ManifestFields, contentType: String?) throws -> ParsedManifest {
+        try root.refuseCaseVariants(of: manifestFields)
         try checkSchemaVersion(root)
         let mediaType = try resolveMediaType(declared: root.string("mediaType"), contentType: contentType)
         guard let kind = ManifestKind(rawValue: mediaType) else {
@@ -125,6 +140,7 @@ public enum ManifestParser {
     }
 
     private static func descriptor(_ fields: ManifestFields) throws -> Descriptor {
+        try fields.refuseCaseVariants(of: descriptorFields)
         guard let mediaType = try fields.string("mediaType") else {
             throw invalid("\(fields.qualified("mediaType")) is missing")
         }
@@ -148,6 +164,7 @@ public enum ManifestParser {
     }
 
     private static func platform(_ fields: ManifestFields) throws -> Descriptor.Platform {
+        try fields.refuseCaseVariants(of: platformFields)
         guard let os = try fields.string("os") else { throw invalid("\(fields.qualified("os")) is missing") }
         guard let architecture = try fields.string("architecture") else {
             throw invalid("\(fields.qualified("architecture")) is missing")
