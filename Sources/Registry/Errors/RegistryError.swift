@@ -2,6 +2,8 @@ import BlobStore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
+import NIOHTTP1
 
 /// An error as the OCI distribution spec answers it: a status, a code from the spec's table, a
 /// message for people and an optional detail. Every error from the layers below is mapped to one
@@ -58,8 +60,48 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
             self.init(.badRequest, .manifestInvalid, error.description)
         case let error as PackageError:
             self = Self.map(error)
+        case let error as MetadataError:
+            self = Self.map(error)
+        case let error as NIOTooManyBytesError:
+            let limit = error.maxBytes.map { " of \($0) bytes" } ?? ""
+            self.init(.contentTooLarge, .sizeInvalid, "the request body exceeds the limit\(limit)")
+        case let error as HTTPParserError:
+            self.init(.badRequest, .unsupported, "malformed HTTP request: \(Self.describe(error))", headers: [.connection: "close"])
         default:
-            self.init(.internalServerError, .unknown, "internal error: \(error)")
+            // The client learns only that it was not its fault; the log has the cause.
+            self.init(.internalServerError, .unknown, "internal error")
+        }
+    }
+
+    /// Whether the request caused this error (a 4xx): such errors are the client's to fix and
+    /// are logged as refusals, not as the server's failures.
+    public var isClientError: Bool { (400..<500).contains(status.code) }
+
+    /// What NIO's HTTP parser objected to, in words, without its type names.
+    private static func describe(_ error: HTTPParserError) -> String {
+        switch error {
+        case .invalidChunkSize: "invalid chunk size in a chunked body"
+        case .invalidContentLength, .unexpectedContentLength: "invalid Content-Length"
+        case .invalidEOFState, .closedConnection: "the connection closed in the middle of the request"
+        case .headerOverflow: "the request's headers are too large"
+        case .invalidHeaderToken, .invalidCharactersUsed: "invalid characters in a header"
+        case .invalidURL: "invalid request target"
+        case .invalidMethod: "invalid method"
+        case .invalidVersion: "invalid HTTP version"
+        default: "the request does not follow HTTP/1.1"
+        }
+    }
+
+    private static func map(_ error: MetadataError) -> RegistryError {
+        switch error {
+        case .constraint:
+            RegistryError(.badRequest, .unsupported, "the request conflicts with the registry's records")
+        case .database(let code, _) where [5, 6].contains(code & 0xff):
+            // SQLITE_BUSY or SQLITE_LOCKED past the busy timeout: the database is overloaded, the
+            // request may simply be tried again.
+            RegistryError(.serviceUnavailable, .tooManyRequests, "the metadata database is busy; try again", headers: [.retryAfter: "1"])
+        case .io, .database, .schemaTooNew, .corruptValue:
+            RegistryError(.internalServerError, .unknown, "internal error")
         }
     }
 
