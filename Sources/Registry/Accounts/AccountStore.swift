@@ -45,6 +45,10 @@ public protocol AccountStore: Sendable {
     func authenticate(user: String, token: String) async throws -> TokenRecord?
     /// The token with this id, whatever its state (check `isActive(at:)` and its user); nil if none.
     func token(id: String) async throws -> TokenRecord?
+    /// The token with this id if it is neither revoked nor expired at `now` and its user is not
+    /// disabled: what every access or refresh token issued from it is checked against, on every
+    /// request, so that revoking takes effect at once.
+    func activeToken(id: String, at now: Int64) async throws -> TokenRecord?
     /// The user's tokens, revoked and expired ones included, oldest first.
     func tokens(of user: String) async throws -> [TokenRecord]
     /// Revokes at once: the next `authenticate` refuses it. Returns false if it was already

@@ -138,6 +138,16 @@ extension SQLiteMetadataStore: AccountStore {
         return record
     }
 
+    public func activeToken(id: String, at now: Int64) async throws -> TokenRecord? {
+        let found = try await reader.read { db in
+            try db.firstRow("SELECT \(Self.tokenColumns), t.secret_sha256, u.disabled \(Self.tokenSource) WHERE t.id = ?", [.text(id)]) {
+                row throws(MetadataError) in (record: try Self.readToken(row), disabled: row.integer(at: 9) != 0)
+            }
+        }
+        guard let found, !found.disabled, found.record.isActive(at: now) else { return nil }
+        return found.record
+    }
+
     /// Queues the last-use update unless this process queued one for the token within the
     /// interval; the write joins the next group commit and nobody waits for it.
     private func recordUse(of id: String, at now: Int64) {

@@ -20,12 +20,26 @@ struct Authenticator: Sendable {
     let keys: SigningKeys
     let limiter: LoginRateLimiter
     let logger: Logger
+    /// Where clients are sent for tokens: `public_url` when configured, else built from a
+    /// checked `Host` header or the address the server listens on.
+    let realm: TokenRealm
+    /// Login failures and refused tokens are logged, but not a line per request of a flood.
+    let logThrottle = LogThrottle()
 
-    init(accounts: any AccountStore, settings: AuthSettings, keys: SigningKeys, logger: Logger) {
+    /// Longer credentials than these are refused before anything else is done with them: no
+    /// real one comes close (a personal access token is 60 characters, a user name at most 64,
+    /// this registry's JWTs a few hundred bytes per repository granted), and a request must not
+    /// make the server hash, store or log megabytes.
+    static let maximumAuthorizationLength = 16 * 1024
+    static let maximumSecretLength = 256
+
+    init(accounts: any AccountStore, settings: AuthSettings, keys: SigningKeys, realm: TokenRealm, logger: Logger) {
         self.accounts = accounts
         self.settings = settings
         self.keys = keys
-        self.limiter = LoginRateLimiter(limit: settings.maximumFailures, window: settings.failureWindow)
+        self.realm = realm
+        self.limiter = LoginRateLimiter(
+            limit: settings.maximumFailures, window: settings.failureWindow, maximumDelay: settings.maximumBackoff)
         self.logger = logger
     }
 
@@ -33,15 +47,11 @@ struct Authenticator: Sendable {
     /// a silent fall back to anonymous.
     func caller(_ request: Request, address: String) async throws -> Caller {
         guard let authorization = request.headers[.authorization] else { return .anonymous }
+        guard authorization.utf8.count <= Self.maximumAuthorizationLength else {
+            throw unauthorized(request, scope: nil, reason: "the Authorization header is too long")
+        }
         if authorization.lowercased().hasPrefix("bearer ") {
-            do {
-                let token = try RegistryToken.verify(
-                    String(authorization.dropFirst(7)), keys: keys, audience: settings.service, now: UnixTime.now())
-                guard token.kind == .access else { throw RegistryToken.VerificationError.malformed }
-                return .bearer(token)
-            } catch {
-                throw unauthorized(request, scope: nil, reason: "bearer token refused: \(error)")
-            }
+            return .bearer(try await bearer(String(authorization.dropFirst(7)), request: request, address: address))
         }
         guard let (user, secret) = Self.basicCredentials(authorization) else {
             throw unauthorized(request, scope: nil, reason: "unsupported Authorization scheme")
@@ -49,18 +59,50 @@ struct Authenticator: Sendable {
         return .basic(try await login(user: user, secret: secret, address: address, request: request))
     }
 
-    /// Checks a user name and personal access token, rate-limited per user and address.
-    func login(user: String, secret: String, address: String, request: Request) async throws -> TokenRecord {
+    /// An access token this registry signed, still valid, whose personal access token is still
+    /// active: revoking that token, or disabling its user, refuses the access tokens issued
+    /// from it at once, not when they run out.
+    private func bearer(_ text: String, request: Request, address: String) async throws -> RegistryToken {
         let now = UnixTime.now()
-        if limiter.isBlocked(user: user, address: address, now: now) {
-            logger.warning("login refused: too many failures", metadata: ["user": "\(user)", "address": "\(address)"])
-            throw RegistryError(.tooManyRequests, .tooManyRequests, "too many failed logins; try again later")
+        let refusal: String
+        do {
+            let token = try RegistryToken.verify(text, keys: keys, audience: settings.service, now: now)
+            guard token.kind == .access else { throw RegistryToken.VerificationError.malformed }
+            if token.subject.isEmpty { return token }
+            // A signed-in user's access token always names its personal access token.
+            if let id = token.tokenID, try await accounts.activeToken(id: id, at: now)?.user == token.subject {
+                return token
+            }
+            refusal = "bearer token refused: its personal access token is revoked or expired, or its user disabled"
+        } catch let error as RegistryToken.VerificationError {
+            refusal = "bearer token refused: \(error)"
         }
-        guard let record = try await accounts.authenticate(user: user, token: secret) else {
-            limiter.recordFailure(user: user, address: address, now: now)
-            logger.notice("login failed", metadata: ["user": "\(user)", "address": "\(address)"])
+        logger.throttled(.notice, "bearer token refused", metadata: ["address": "\(address)", "reason": "\(refusal)"], by: logThrottle)
+        throw unauthorized(request, scope: nil, reason: refusal)
+    }
+
+    /// Checks a user name and personal access token. A credential that keeps failing is backed
+    /// off (429 with `Retry-After`) before it is checked; other credentials are not affected.
+    func login(user: String, secret: String, address: String, request: Request) async throws -> TokenRecord {
+        let shownUser = LogText.userName(user)
+        guard user.utf8.count <= AccountName.maximumLength, secret.utf8.count <= Self.maximumSecretLength else {
+            logger.throttled(.notice, "login refused: credentials too long", metadata: ["user": "\(shownUser)", "address": "\(address)"], by: logThrottle)
             throw unauthorized(request, scope: nil, reason: "invalid user name or token")
         }
+        let now = UnixTime.now()
+        let key = LoginRateLimiter.key(user: user, address: address, secret: secret)
+        if let wait = limiter.retryAfter(key, now: now) {
+            logger.throttled(.warning, "login refused: the same credential failed too often", metadata: ["user": "\(shownUser)", "address": "\(address)"], by: logThrottle)
+            throw RegistryError(
+                .tooManyRequests, .tooManyRequests, "this user name and token failed too often from this address; retry after \(wait) s",
+                headers: [.retryAfter: "\(wait)"])
+        }
+        guard let record = try await accounts.authenticate(user: user, token: secret) else {
+            limiter.recordFailure(key, now: now)
+            logger.throttled(.notice, "login failed", metadata: ["user": "\(shownUser)", "address": "\(address)"], by: logThrottle)
+            throw unauthorized(request, scope: nil, reason: "invalid user name or token")
+        }
+        limiter.recordSuccess(key)
         return record
     }
 
@@ -91,12 +133,38 @@ struct Authenticator: Sendable {
         }
     }
 
+    /// Refuses unless the caller signed in with Basic credentials as a site administrator, with
+    /// a token holding `scope` (nil: any scope). The role alone is not enough: a site
+    /// administrator's read-only token must not run what a delete token runs.
+    func requireAdministrator(_ caller: Caller, scope: Scope?, for action: String, request: Request) async throws {
+        guard case .basic(let record) = caller else {
+            throw unauthorized(request, scope: nil, reason: "\(action) needs a site administrator's personal access token")
+        }
+        guard try await accounts.user(named: record.user)?.isAdmin == true else {
+            throw RegistryError(.forbidden, .denied, "only a site administrator may \(action)")
+        }
+        if let scope, !Scope.effective(record.scopes).contains(scope) {
+            throw RegistryError(.forbidden, .denied, "\(action) needs a token with the \(scope.rawValue) scope")
+        }
+    }
+
     /// 401 UNAUTHORIZED with the Bearer challenge that tells the client where to get a token.
     func unauthorized(_ request: Request, scope: AccessScope?, reason: String) -> RegistryError {
-        let host = request.head.authority ?? "localhost"
-        var challenge = "Bearer realm=\"http://\(host)/token\",service=\"\(settings.service)\""
-        if let scope { challenge += ",scope=\"\(scope.description)\"" }
+        var parameters = [("realm", realm.url(for: request)), ("service", settings.service)]
+        if let scope { parameters.append(("scope", scope.description)) }
+        let challenge = "Bearer " + parameters.map { "\($0)=\(Self.quoted($1))" }.joined(separator: ",")
         return RegistryError(.unauthorized, .unauthorized, reason, headers: [.wwwAuthenticate: challenge])
+    }
+
+    /// An RFC 9110 quoted-string: `"` and `\` escaped, so no value can end the string early and
+    /// add parameters of its own.
+    static func quoted(_ value: String) -> String {
+        var result = "\""
+        for character in value {
+            if character == "\"" || character == "\\" { result.append("\\") }
+            result.append(character)
+        }
+        return result + "\""
     }
 
     /// `Basic base64(user:secret)`.

@@ -20,7 +20,8 @@ public struct RegistryToken: Sendable, Codable, Equatable {
     public var identifier: String
     public var kind: Kind
     public var access: [AccessScope]
-    /// The id of the personal access token a refresh token stands for.
+    /// The id of the personal access token the token was issued from (nil for an anonymous
+    /// access token): the token is good only while that one is active.
     public var tokenID: String?
 
     enum CodingKeys: String, CodingKey {

@@ -38,8 +38,11 @@ struct TokenRoutes: Sendable {
         return try await answer(for: record, scopes: scopes, refresh: offline && record != nil)
     }
 
+    /// A token request is a few hundred bytes; a larger body is refused with 413.
+    static let maximumFormSize = 64 * 1024
+
     func post(_ request: Request, address: String) async throws -> Response {
-        let body = try await request.body.collect(upTo: 64 * 1024)
+        let body = try await request.body.collect(upTo: Self.maximumFormSize)
         let form = Self.parseForm(String(buffer: body))
         try checkService(form["service"]?.first)
         let scopes = Self.scopes(form["scope"] ?? [])
@@ -62,12 +65,10 @@ struct TokenRoutes: Sendable {
 
     /// The personal access token a refresh token stands for, if both are still good.
     private func redeem(_ refresh: String, request: Request) async throws -> TokenRecord {
-        let settings = authenticator.settings
-        guard let token = try? RegistryToken.verify(refresh, keys: authenticator.keys, audience: settings.service, now: UnixTime.now()),
+        let now = UnixTime.now()
+        guard let token = try? RegistryToken.verify(refresh, keys: authenticator.keys, audience: authenticator.settings.service, now: now),
               token.kind == .refresh, let id = token.tokenID,
-              let record = try await authenticator.accounts.token(id: id), record.user == token.subject,
-              record.isActive(at: UnixTime.now()),
-              let user = try await authenticator.accounts.user(named: token.subject), !user.isDisabled
+              let record = try await authenticator.accounts.activeToken(id: id, at: now), record.user == token.subject
         else {
             throw authenticator.unauthorized(request, scope: nil, reason: "refresh token refused")
         }
@@ -93,19 +94,26 @@ struct TokenRoutes: Sendable {
         let settings = authenticator.settings
         let now = UnixTime.now()
         let subject = record?.user ?? ""
+        // No token outlives the personal access token it was issued from; each also names it,
+        // so that revoking it refuses them at once.
+        func lifetime(_ wanted: Int64) -> Int64 {
+            guard let expires = record?.expires else { return wanted }
+            return max(0, min(wanted, expires - now))
+        }
+        let accessLifetime = lifetime(settings.accessTokenLifetime)
         let access = try RegistryToken(
-            subject: subject, audience: settings.service, lifetime: settings.accessTokenLifetime, kind: .access,
-            access: granted, tokenID: nil, now: now
+            subject: subject, audience: settings.service, lifetime: accessLifetime, kind: .access,
+            access: granted, tokenID: record?.id, now: now
         ).signed(with: authenticator.keys)
         let refreshToken = try refresh ? record.map {
             try RegistryToken(
-                subject: $0.user, audience: settings.service, lifetime: settings.refreshTokenLifetime, kind: .refresh,
+                subject: $0.user, audience: settings.service, lifetime: lifetime(settings.refreshTokenLifetime), kind: .refresh,
                 access: [], tokenID: $0.id, now: now
             ).signed(with: authenticator.keys)
         } : nil
         let issued = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(now)))
         let body = Answer(
-            token: access, accessToken: access, expiresIn: settings.accessTokenLifetime, issuedAt: issued,
+            token: access, accessToken: access, expiresIn: accessLifetime, issuedAt: issued,
             refreshToken: refreshToken, scope: granted.isEmpty ? nil : granted.map(\.description).joined(separator: " "))
         return try JSONResponse.make(body, headers: [.cacheControl: "no-store"])
     }

@@ -68,8 +68,14 @@ struct ManagementRoutes {
             try await packages.setRetentionPolicy(policy)
             return Response(status: .noContent)
         case (.collection, .post):
-            try await requireAdministrator(caller, request)
-            return try JSONResponse.make(try await registry.collector.run(dryRun: query.get("dry_run") == "true"))
+            // A run purges deletions and applies retention: destructive, so it takes a delete
+            // token; a dry run only reports.
+            let dryRun = query.get("dry_run") == "true"
+            if let authenticator, let caller {
+                try await authenticator.requireAdministrator(
+                    caller, scope: dryRun ? nil : .deletePackages, for: "run garbage collection", request: request)
+            }
+            return try JSONResponse.make(try await registry.collector.run(dryRun: dryRun))
         default:
             throw RegistryError(.methodNotAllowed, .unsupported, "\(request.method) is not supported on \(request.uri.path)")
         }
@@ -94,17 +100,5 @@ struct ManagementRoutes {
     private func require(_ action: RepositoryAction, on name: RepositoryName, _ caller: Authenticator.Caller?, _ request: Request) async throws {
         guard let authenticator, let caller else { return }
         try await authenticator.require([action], on: name, caller: caller, request: request)
-    }
-
-    private func requireAdministrator(_ caller: Authenticator.Caller?, _ request: Request) async throws {
-        guard let authenticator, let caller else { return }
-        switch caller {
-        case .basic(let record):
-            guard try await registry.accounts.user(named: record.user)?.isAdmin == true else {
-                throw RegistryError(.forbidden, .denied, "only a site administrator may run garbage collection")
-            }
-        case .anonymous, .bearer:
-            throw authenticator.unauthorized(request, scope: nil, reason: "garbage collection needs a site administrator's personal access token")
-        }
     }
 }

@@ -16,6 +16,7 @@ struct RegistryHarness {
 
     static func run(
         configure: (inout RegistryServer.Configuration) -> Void = { _ in },
+        logs: LogCapture? = nil,
         _ body: @escaping @Sendable (RegistryHarness) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-registry-\(UUID().uuidString)").path
@@ -24,8 +25,8 @@ struct RegistryHarness {
         configuration.dataDirectory = directory
         configuration.port = 0
         configure(&configuration)
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
+        var logger = logs?.logger() ?? Logger(label: "test")
+        if logs == nil { logger.logLevel = .warning }
         let server = RegistryServer(configuration: configuration, logger: logger)
         let service = try await server.openService()
         do {

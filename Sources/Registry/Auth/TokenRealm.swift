@@ -1,0 +1,40 @@
+import Hummingbird
+
+/// The URL of the token endpoint that Bearer challenges name. With `public_url` configured it is
+/// fixed; otherwise it is built from the request's `Host` header, but only from a header that is
+/// a plain host name or address with an optional port: anything else (a quote, a comma, a path)
+/// would let a client put words of its own into the challenge, so the address the server
+/// listens on is used instead.
+struct TokenRealm: Sendable {
+    /// `https://registry.example.com`, without a trailing slash; nil to follow `Host`.
+    let publicURL: String?
+    /// `HOST:PORT` the server listens on, for requests without a usable `Host`.
+    let listenAuthority: String
+
+    func url(for request: Request) -> String {
+        if let publicURL { return publicURL + "/token" }
+        let authority = request.head.authority.flatMap { Self.isPlainAuthority($0) ? $0 : nil } ?? listenAuthority
+        return "http://\(authority)/token"
+    }
+
+    /// `name`, `name:port`, `1.2.3.4:port`, `[::1]:port`: letters, digits, `.`, `-`, and IPv6
+    /// digits and colons inside brackets.
+    static func isPlainAuthority(_ authority: String) -> Bool {
+        var host = Substring(authority)
+        if let colon = host.lastIndex(of: ":"), !host.hasSuffix("]") {
+            let port = host[host.index(after: colon)...]
+            guard !port.isEmpty, port.count <= 5, port.allSatisfy(\.isASCIIDigit) else { return false }
+            host = host[..<colon]
+        }
+        guard !host.isEmpty, host.utf8.count <= 253 else { return false }
+        if host.hasPrefix("[") {
+            guard host.hasSuffix("]") else { return false }
+            return host.dropFirst().dropLast().allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+        }
+        return host.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }
+    }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
+}
