@@ -58,7 +58,7 @@ struct MetadataStoreTests {
         let byTag = try await store.manifestHead(tag: "v1", in: repository)
         let unknownTag = try await store.manifestHead(tag: "v2", in: repository)
         let elsewhere = try await store.manifestHead(record.digest, in: name("bob/app"))
-        let referrers = try await store.referrers(of: digest(99), in: repository, artifactType: nil)
+        let referrers = try await store.referrers(of: digest(99), in: repository, artifactType: nil, after: nil, limit: 100, annotationBudget: .max).records
         let tags = try await store.tags(of: record.digest, in: repository)
         let linked = try await store.isBlobLinked(record.digest, in: repository)
         let referenced = try await store.markedBlobs(linkedAfter: .max, deletedAfter: 0)
@@ -175,10 +175,10 @@ struct MetadataStoreTests {
         try await store.putManifest(manifest(4, subject: digest(5), artifactType: "application/spdx+json"), tags: [], in: repository, requiring: [])
         try await store.putManifest(manifest(6, subject: subject), tags: [], in: name("bob/app"), requiring: [])
 
-        let all = try await store.referrers(of: subject, in: repository, artifactType: nil)
-        let sboms = try await store.referrers(of: subject, in: repository, artifactType: "application/spdx+json")
-        let none = try await store.referrers(of: subject, in: repository, artifactType: "text/plain")
-        let unknown = try await store.referrers(of: digest(7), in: repository, artifactType: nil)
+        let all = try await store.referrers(of: subject, in: repository, artifactType: nil, after: nil, limit: 100, annotationBudget: .max).records
+        let sboms = try await store.referrers(of: subject, in: repository, artifactType: "application/spdx+json", after: nil, limit: 100, annotationBudget: .max).records
+        let none = try await store.referrers(of: subject, in: repository, artifactType: "text/plain", after: nil, limit: 100, annotationBudget: .max).records
+        let unknown = try await store.referrers(of: digest(7), in: repository, artifactType: nil, after: nil, limit: 100, annotationBudget: .max).records
 
         #expect(all == [sbom, signature])
         #expect(sboms == [sbom])

@@ -43,9 +43,13 @@ public protocol MetadataStore: Sendable {
     func tags(in repository: RepositoryName, after: String?, limit: Int) async throws -> [String]
     /// The tags pointing at a manifest, in lexical order.
     func tags(of digest: Digest, in repository: RepositoryName) async throws -> [String]
-    /// The repository's manifests whose subject is `subject`, optionally of one artifact type.
-    func referrers(of subject: Digest, in repository: RepositoryName, artifactType: String?) async throws
-        -> [ManifestRecord]
+    /// A page of the repository's manifests whose subject is `subject`, optionally of one
+    /// artifact type: at most `limit` records after `after`, and no more once their annotations
+    /// pass `annotationBudget` bytes (a page holds at least one record).
+    func referrers(
+        of subject: Digest, in repository: RepositoryName, artifactType: String?, after: ReferrerPage.Cursor?, limit: Int,
+        annotationBudget: Int
+    ) async throws -> ReferrerPage
 
     // MARK: Upload sessions
 

@@ -167,18 +167,36 @@ public final class SQLiteMetadataStore: MetadataStore {
         }
     }
 
-    public func referrers(of subject: Digest, in repository: RepositoryName, artifactType: String?) async throws
-        -> [ManifestRecord]
-    {
+    public func referrers(
+        of subject: Digest, in repository: RepositoryName, artifactType: String?, after: ReferrerPage.Cursor?, limit: Int,
+        annotationBudget: Int
+    ) async throws -> ReferrerPage {
         try await reader.read { db in
-            try Self.manifests(
+            // Ids first, then one record at a time, so that the budget stops the reading too.
+            let ids = try db.rows(
                 """
+                SELECT m.id FROM manifests m
                 WHERE m.repository_id = (\(Self.repositoryIDQuery)) AND m.subject = ?2 AND m.deletion_id IS NULL
-                AND (?3 IS NULL OR m.artifact_type = ?3) ORDER BY m.created, m.digest
+                AND (?3 IS NULL OR m.artifact_type = ?3) AND (?4 IS NULL OR (m.created, m.digest) > (?4, ?5))
+                ORDER BY m.created, m.digest LIMIT ?6
                 """,
-                [.text(repository.description), .digest(subject), .optionalText(artifactType)],
-                db
-            )
+                [.text(repository.description), .digest(subject), .optionalText(artifactType),
+                 after.map { .integer($0.created) } ?? .null, after.map { .digest($0.digest) } ?? .null,
+                 .integer(Int64(clamping: limit) &+ 1)]
+            ) { $0.integer(at: 0) }
+            var page = ReferrerPage(records: [], next: nil)
+            var bytes = 0
+            for id in ids.prefix(limit) {
+                guard let record = try Self.manifests("WHERE m.id = ?", [.integer(id)], db).first else { continue }
+                bytes += ReferrerPage.annotationBytes(record)
+                if !page.records.isEmpty && bytes > annotationBudget { break }
+                page.records.append(record)
+            }
+            // One more id than the page took: there is a next page.
+            if page.records.count < ids.count, let last = page.records.last {
+                page.next = ReferrerPage.Cursor(created: last.created, digest: last.digest)
+            }
+            return page
         }
     }
 

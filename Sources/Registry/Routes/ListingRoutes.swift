@@ -48,12 +48,29 @@ struct ListingRoutes {
         return try JSONResponse.make(Body(repositories: names), headers: headers)
     }
 
+    /// Annotations one referrers page holds at most (beyond its first record): about one
+    /// manifest's worth, however many referrers carry megabytes of them.
+    static let referrersPageBudget = ManifestParser.maximumSize
+
     /// The referrers API: an image index of the manifests whose subject is the digest, optionally
     /// filtered by artifact type. An unknown subject has no referrers; that is not an error.
+    /// Paged as the spec allows: `n` records at most, fewer once their annotations pass the
+    /// budget, and a `Link` to the next page.
     func referrers(_ request: Request, _ name: RepositoryName, _ reference: String) async throws -> Response {
         let subject = try Digest(parsing: reference)
-        let artifactType = request.uri.queryParameters.get("artifactType").map { String($0) }
-        let records = try await registry.metadata.referrers(of: subject, in: name, artifactType: artifactType)
+        let query = request.uri.queryParameters
+        let artifactType = query.get("artifactType").map { String($0) }
+        let limit = try registry.pageSize(query.get("n").map { String($0) })
+        var after: ReferrerPage.Cursor?
+        if let last = query.get("last") {
+            guard let cursor = ReferrerPage.Cursor(parsing: String(last)) else {
+                throw RegistryError(.badRequest, .unsupported, "last must be a cursor from a Link header of this API")
+            }
+            after = cursor
+        }
+        let page = try await registry.metadata.referrers(
+            of: subject, in: name, artifactType: artifactType, after: after, limit: max(limit, 1), annotationBudget: Self.referrersPageBudget)
+        let records = page.records
         struct Descriptor: Encodable {
             let mediaType: String
             let digest: String
@@ -71,6 +88,11 @@ struct ListingRoutes {
         })
         var headers: HTTPFields = [:]
         if artifactType != nil { headers[.ociFiltersApplied] = "artifactType" }
+        if let next = page.next {
+            var link = "/v2/\(name)/referrers/\(subject)?n=\(limit)&last=\(Self.escape(next.description))"
+            if let artifactType { link += "&artifactType=\(Self.escape(artifactType))" }
+            headers[.link] = "<\(link)>; rel=\"next\""
+        }
         return try JSONResponse.make(index, headers: headers, contentType: ManifestKind.ociIndex.rawValue)
     }
 
