@@ -40,7 +40,7 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = try ServeSetting.configuration(file: configFile)
         if let dataDirectory { configuration.dataDirectory = dataDirectory }
         if let listen { (configuration.host, configuration.port) = try ServeSetting.parseListen(listen) }
-        if let maxBlobSize { configuration.store.maxBlobSize = maxBlobSize }
+        if let maxBlobSize { try ServeSetting.named("limits.max_blob_size").apply(&configuration, String(maxBlobSize)) }
         if allowForeignLayers { configuration.registry.allowForeignLayers = true }
         if let auth { configuration.authMode = try ServeSetting.authMode(auth) }
         if insecureNoAuth { configuration.forceNoAuth = true }

@@ -20,18 +20,47 @@ struct ServeSetting: Sendable {
         ServeSetting(key: "listen", help: "HOST:PORT to listen on") { configuration, value in
             (configuration.host, configuration.port) = try parseListen(value)
         },
-        ServeSetting(key: "limits.max_blob_size", help: "largest blob in bytes") { $0.store.maxBlobSize = try number($1) },
+        ServeSetting(key: "limits.max_blob_size", help: "largest blob in bytes") {
+            $0.store.maxBlobSize = try number($1, in: 1...Limits.bytes)
+        },
         ServeSetting(key: "limits.allow_foreign_layers", help: "accept non-distributable layers") {
             $0.registry.allowForeignLayers = try boolean($1)
         },
         ServeSetting(key: "auth.mode", help: "token or none", alias: "STOWAGE_AUTH") { $0.authMode = try authMode($1) },
         ServeSetting(key: "auth.insecure_no_auth", help: "allow auth mode none off loopback") { $0.forceNoAuth = try boolean($1) },
         ServeSetting(key: "auth.service", help: "service name of token authentication") { $0.auth.service = $1 },
+        ServeSetting(key: "auth.login_failures", help: "failures of one credential before it is backed off") {
+            $0.auth.maximumFailures = Int(try number($1, in: 1...1_000_000))
+        },
+        ServeSetting(key: "auth.login_failure_window", help: "seconds over which a credential's failures are counted") {
+            $0.auth.failureWindow = try seconds($1)
+        },
+        ServeSetting(key: "auth.login_backoff_max", help: "longest delay in seconds a failing credential is refused for") {
+            $0.auth.maximumBackoff = try seconds($1)
+        },
+        ServeSetting(key: "metrics.access", help: "who may read /metrics: off, open or administrators") { configuration, value in
+            guard let access = AuthSettings.MetricsAccess(rawValue: value) else {
+                throw Invalid(description: "metrics access '\(value)' is not one of: \(AuthSettings.MetricsAccess.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            configuration.auth.metricsAccess = access
+        },
+        ServeSetting(key: "public_url", help: "URL clients reach the registry at, e.g. https://registry.example.com") {
+            $0.publicURL = try publicURL($1)
+        },
+        ServeSetting(key: "limits.header_timeout", help: "seconds a client has to send a request's headers") {
+            $0.connections.headerTimeout = try seconds($1, minimum: 1)
+        },
+        ServeSetting(key: "limits.body_idle_timeout", help: "seconds a request body may stall before the connection is closed") {
+            $0.connections.bodyIdleTimeout = try seconds($1, minimum: 1)
+        },
+        ServeSetting(key: "limits.connections_per_address", help: "connections one address may hold, 0 for no limit") {
+            $0.connections.perAddress = Int(try number($1, in: 0...1_000_000))
+        },
         ServeSetting(key: "storage.pack_size_limit", help: "bytes after which a shared pack is sealed") {
-            $0.store.packSizeLimit = try number($1)
+            $0.store.packSizeLimit = try number($1, in: 4096...Limits.bytes)
         },
         ServeSetting(key: "storage.solo_threshold", help: "blobs of this size or more get their own pack") {
-            $0.store.soloThreshold = try number($1)
+            $0.store.soloThreshold = try number($1, in: 0...Limits.bytes)
         },
         ServeSetting(key: "gc.interval", help: "seconds between garbage collection runs, 0 for on demand only") {
             $0.registry.collection.interval = try seconds($1)
@@ -50,16 +79,45 @@ struct ServeSetting: Sendable {
             $0.registry.collection.compactDeadShare = share
         },
         ServeSetting(key: "gc.compact_byte_limit", help: "bytes compaction copies at most per run") {
-            $0.registry.collection.compactByteLimit = try number($1)
+            $0.registry.collection.compactByteLimit = try number($1, in: 0...Limits.bytes)
         },
         ServeSetting(key: "gc.compact_bytes_per_second", help: "bytes compaction copies at most per second") {
-            $0.registry.collection.compactBytesPerSecond = try number($1)
+            $0.registry.collection.compactBytesPerSecond = try number($1, in: 1...Limits.bytes)
         },
     ]
 
-    static func seconds(_ value: String) throws -> Int64 {
-        guard let seconds = Int64(value), seconds >= 0 else { throw Invalid(description: "'\(value)' is not a number of seconds") }
+    /// The setting with `key`; flags that duplicate a setting go through it, so they are
+    /// checked the same way.
+    static func named(_ key: String) -> ServeSetting {
+        guard let setting = all.first(where: { $0.key == key }) else { preconditionFailure("no setting \(key)") }
+        return setting
+    }
+
+    /// The ranges every number of the configuration must fall in, so that no arithmetic on a
+    /// setting (a deadline, a rate, a byte count added to an offset) can overflow and stop the
+    /// server: a century of seconds, a pebibyte of bytes.
+    enum Limits {
+        static let seconds: Int64 = 100 * 365 * 86_400
+        static let bytes: UInt64 = 1 << 50
+    }
+
+    static func seconds(_ value: String, minimum: Int64 = 0) throws -> Int64 {
+        guard let seconds = Int64(value), (minimum...Limits.seconds).contains(seconds) else {
+            throw Invalid(description: "'\(value)' is not a number of seconds from \(minimum) to \(Limits.seconds)")
+        }
         return seconds
+    }
+
+    /// An http or https URL with a host and nothing after it but an optional path prefix;
+    /// without a trailing slash.
+    static func publicURL(_ value: String) throws -> String {
+        var url = value
+        while url.hasSuffix("/") { url.removeLast() }
+        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host?.isEmpty == false,
+              parsed.query == nil, parsed.fragment == nil, parsed.user == nil,
+              url.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "\"" && $0 != "\\" })
+        else { throw Invalid(description: "public URL '\(value)' is not an http or https URL such as https://registry.example.com") }
+        return url
     }
 
     struct Invalid: Error, CustomStringConvertible {
@@ -82,8 +140,10 @@ struct ServeSetting: Sendable {
         return mode
     }
 
-    static func number(_ value: String) throws -> UInt64 {
-        guard let number = UInt64(value) else { throw Invalid(description: "'\(value)' is not a whole number") }
+    static func number(_ value: String, in range: ClosedRange<UInt64>) throws -> UInt64 {
+        guard let number = UInt64(value), range.contains(number) else {
+            throw Invalid(description: "'\(value)' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
         return number
     }
 

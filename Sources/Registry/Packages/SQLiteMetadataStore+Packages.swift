@@ -127,9 +127,7 @@ extension SQLiteMetadataStore: PackageStore {
     }
 
     public func setRetentionPolicy(_ policy: RetentionPolicy) async throws {
-        guard (policy.untaggedDays ?? 0) >= 0, (policy.keepLast ?? 1) >= 1 else {
-            throw PackageError.invalidPolicy("untagged days must be at least 0 and keep-last at least 1")
-        }
+        try policy.validate()
         guard (try? RepositoryName(parsing: policy.scope)) != nil else {
             throw PackageError.invalidPolicy("'\(policy.scope)' is neither an owner nor a package name")
         }
@@ -292,10 +290,9 @@ extension SQLiteMetadataStore: PackageStore {
             }
             var chosen: [(VersionRow, String)] = []
             if let keep = policy.keepLast {
-                chosen += versions.dropFirst(keep).map { ($0, "keep the last \(keep) versions") }
+                chosen += versions.dropFirst(max(keep, 0)).map { ($0, "keep the last \(keep) versions") }
             }
-            if let days = policy.untaggedDays {
-                let cutoff = now - Int64(days) * 86_400
+            if let days = policy.untaggedDays, let cutoff = policy.untaggedCutoff(now: now) {
                 for version in versions where version.value.tags.isEmpty && version.value.created < cutoff
                     && !chosen.contains(where: { $0.0.id == version.id })
                 {
