@@ -16,9 +16,13 @@ public struct RegistryResponder: HTTPResponder {
     /// nil when authentication is off (`auth.mode: none`).
     let authenticator: Authenticator?
     let tokens: TokenRoutes?
+    let metricsAccess: AuthSettings.MetricsAccess
+    /// Refusals are logged, but a client that loops on one does not get a line per request.
+    let logThrottle = LogThrottle()
 
-    init(registry: RegistryService, authenticator: Authenticator?) {
+    init(registry: RegistryService, authenticator: Authenticator?, metricsAccess: AuthSettings.MetricsAccess) {
         self.authenticator = authenticator
+        self.metricsAccess = metricsAccess
         tokens = authenticator.map(TokenRoutes.init(authenticator:))
         metrics = registry.metrics
         blobs = BlobRoutes(registry: registry)
@@ -37,8 +41,15 @@ public struct RegistryResponder: HTTPResponder {
             response = try await route(request, path: path, context: context)
         } catch {
             let registryError = RegistryError(mapping: error)
-            if registryError.code == .unknown {
-                context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            let path = LogText.escaped(request.uri.path)
+            if !registryError.isClientError {
+                context.logger.error("request failed", metadata: ["method": "\(request.method)", "path": "\(path)", "error": "\(error)"])
+            } else if !(request.method == .head && registryError.status == .notFound) {
+                // A HEAD's 404 is how clients ask whether a blob is there, not a refusal.
+                context.logger.throttled(.info, "request refused", metadata: [
+                    "method": "\(request.method)", "path": "\(path)", "status": "\(registryError.status.code)",
+                    "reason": "\(LogText.escaped(registryError.message))",
+                ], by: logThrottle)
             }
             response = registryError.response(includeBody: request.method != .head)
         }
@@ -83,6 +94,25 @@ public struct RegistryResponder: HTTPResponder {
         return access
     }
 
+    /// `/metrics` for whom `metrics_access` lets read it: nobody, anybody, or site
+    /// administrators (with auth off there is nobody to tell apart, so anybody).
+    private func metricsExposition(_ request: Request, address: String) async throws -> Response {
+        switch metricsAccess {
+        case .off:
+            throw RegistryError(.notFound, .unsupported, "metrics are not served here")
+        case .administrators:
+            if let authenticator {
+                let caller = try await authenticator.caller(request, address: address)
+                try await authenticator.requireAdministrator(caller, scope: nil, for: "read the metrics", request: request)
+            }
+        case .open:
+            break
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+    }
+
     /// A bounded label for metrics: the kind of endpoint, never the repository name.
     static func routeLabel(_ parsed: Result<RegistryPath?, any Error>, _ path: String) -> String {
         switch (try? parsed.get()) ?? nil {
@@ -101,12 +131,10 @@ public struct RegistryResponder: HTTPResponder {
 
     private func route(_ request: Request, path parsed: Result<RegistryPath?, any Error>, context: Context) async throws -> Response {
         let method = request.method
-        if request.uri.path == "/metrics" {
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
-        }
         let address = context.remoteAddress?.ipAddress ?? "unknown"
+        if request.uri.path == "/metrics" {
+            return try await metricsExposition(request, address: address)
+        }
         if request.uri.path == "/token", let tokens {
             switch method {
             case .get: return try await tokens.get(request, address: address)

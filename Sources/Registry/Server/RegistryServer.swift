@@ -24,8 +24,19 @@ public struct RegistryServer: Sendable {
         public var authMode: AuthSettings.Mode?
         /// Allows `none` on an address other than loopback.
         public var forceNoAuth = false
+        /// The URL clients reach the registry at (`https://registry.example.com`), when it is
+        /// not the address it listens on: behind a proxy, or under another name. Bearer
+        /// challenges send clients to its `/token`.
+        public var publicURL: String?
+        /// Timeouts and a per-address cap against clients that hold connections.
+        public var connections = ConnectionLimits()
 
         public init() {}
+
+        /// `HOST:PORT` as a URL writes it (brackets around an IPv6 address).
+        public var listenAuthority: String {
+            host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        }
 
         public var isLoopback: Bool {
             host == "localhost" || host == "::1" || host.hasPrefix("127.")
@@ -72,11 +83,16 @@ public struct RegistryServer: Sendable {
         if try configuration.resolvedAuthMode() == .token {
             authenticator = Authenticator(
                 accounts: service.accounts, settings: configuration.auth,
-                keys: try SigningKeys.load(directory: Configuration.authDirectory(in: configuration.dataDirectory)), logger: logger)
+                keys: try SigningKeys.load(directory: Configuration.authDirectory(in: configuration.dataDirectory)),
+                realm: TokenRealm(publicURL: configuration.publicURL, listenAuthority: configuration.listenAuthority), logger: logger)
         }
+        let limits = configuration.connections
+        let counter = ConnectionCounter(limit: limits.perAddress)
         return Application(
-            responder: RegistryResponder(registry: service, authenticator: authenticator),
-            server: .http1(configuration: .init(additionalChannelHandlers: [LargeReadsHandler(), ExpectContinueHandler()])),
+            responder: RegistryResponder(registry: service, authenticator: authenticator, metricsAccess: configuration.auth.metricsAccess),
+            server: .http1(configuration: .init(additionalChannelHandlers: [
+                LargeReadsHandler(), ExpectContinueHandler(), ConnectionGuard(limits: limits, counter: counter),
+            ])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 let address = channel.localAddress

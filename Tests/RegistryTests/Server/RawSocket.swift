@@ -4,8 +4,13 @@ import Glibc
 #endif
 
 /// A plain TCP connection to the loopback registry, for what an HTTP client library hides
-/// (interim `100 Continue` answers).
-final class RawSocket {
+/// (interim `100 Continue` answers, malformed requests, slow clients).
+///
+/// Every wait runs on a dispatch thread, not on the cooperative pool: that pool has two threads
+/// here, and a test blocked in `poll` on one of them starves the in-process servers of every
+/// test running beside it. Unchecked Sendable: the descriptor never changes, and one test uses
+/// a socket at a time.
+final class RawSocket: @unchecked Sendable {
     private let descriptor: Int32
 
     init(port: Int) throws {
@@ -28,7 +33,11 @@ final class RawSocket {
     }
 
     /// What arrives within the timeout (empty if nothing does).
-    func receive(timeoutMilliseconds: Int32) throws -> String {
+    func receive(timeoutMilliseconds: Int32) async throws -> String {
+        try await Self.offPool { try self.receiveBlocking(timeoutMilliseconds: timeoutMilliseconds) }
+    }
+
+    private func receiveBlocking(timeoutMilliseconds: Int32) throws -> String {
         var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
         guard poll(&poller, 1, timeoutMilliseconds) > 0 else { return "" }
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -38,7 +47,11 @@ final class RawSocket {
 
     /// Everything that arrives until the server closes the connection, or the timeout passes
     /// without a byte.
-    func receiveUntilClosed(timeoutMilliseconds: Int32) throws -> [UInt8] {
+    func receiveUntilClosed(timeoutMilliseconds: Int32) async throws -> [UInt8] {
+        try await Self.offPool { self.receiveUntilClosedBlocking(timeoutMilliseconds: timeoutMilliseconds) }
+    }
+
+    private func receiveUntilClosedBlocking(timeoutMilliseconds: Int32) -> [UInt8] {
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
@@ -48,5 +61,36 @@ final class RawSocket {
             received += buffer[..<count]
         }
         return received
+    }
+
+    /// Whether the server closes the connection within the timeout (reading and dropping
+    /// whatever it sends first).
+    func closes(withinMilliseconds timeout: Int32) async -> Bool {
+        (try? await Self.offPool { self.closesBlocking(withinMilliseconds: timeout) }) ?? false
+    }
+
+    private func closesBlocking(withinMilliseconds timeout: Int32) -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout))
+        while true {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { return false }
+            let milliseconds = Int32(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)
+            guard poll(&poller, 1, max(milliseconds, 1)) > 0 else { return false }
+            if recv(descriptor, &buffer, buffer.count, 0) <= 0 { return true }
+        }
+    }
+
+    /// Sends without failing when the server has closed the connection already.
+    func sendIfOpen(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = Glibc.send(descriptor, bytes, bytes.count, Int32(MSG_NOSIGNAL))
+    }
+
+    private static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+        }
     }
 }
