@@ -60,6 +60,26 @@ final class ServerProcess: @unchecked Sendable {
 
     var lines: [String] { output.lines }
 
+    var pid: Int32 { process.processIdentifier }
+
+    /// The first administrator's token a fresh install in token mode prints once.
+    var bootstrapToken: String? {
+        guard let announcement = lines.firstIndex(where: { $0.contains("created the first administrator") }),
+              announcement + 1 < lines.count
+        else { return nil }
+        return lines[announcement + 1].trimmingCharacters(in: .whitespaces)
+    }
+
+    /// The server's resident memory and its peak so far, in bytes (VmRSS, VmHWM).
+    func memory() throws -> (resident: Int, peak: Int) {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        func field(_ name: String) -> Int {
+            let line = status.split(separator: "\n").first { $0.hasPrefix(name + ":") } ?? ""
+            return (Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") ?? 0) * 1024
+        }
+        return (field("VmRSS"), field("VmHWM"))
+    }
+
     var standardError: String { (try? String(contentsOf: errorURL, encoding: .utf8)) ?? "" }
 
     private func listeningPort() -> Int? {

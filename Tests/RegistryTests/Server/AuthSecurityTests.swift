@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 @testable import Registry
+import TestSupport
 import Testing
 
 /// What a stranger or a signed-in user tries against authentication and authorisation: floods of

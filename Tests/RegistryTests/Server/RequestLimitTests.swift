@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 @testable import Registry
+import TestSupport
 import Testing
 
 /// What a buggy or hostile client sends: numbers that overflow, bodies over their limits,

@@ -10,30 +10,44 @@ import Glibc
 /// here, and a test blocked in `poll` on one of them starves the in-process servers of every
 /// test running beside it. Unchecked Sendable: the descriptor never changes, and one test uses
 /// a socket at a time.
-final class RawSocket: @unchecked Sendable {
+public final class RawSocket: @unchecked Sendable {
     private let descriptor: Int32
 
-    init(port: Int) throws {
+    /// A connection to 127.0.0.1:`port`, from the loopback address `source` (another client,
+    /// as far as the server can tell) or from 127.0.0.1.
+    public init(port: Int, from source: String = "127.0.0.1") throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var local = Self.address(source, port: 0)
+        var remote = Self.address("127.0.0.1", port: port)
+        let bound = withUnsafePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        let connected = withUnsafePointer(to: &remote) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, connected == 0 else {
+            close(descriptor)
+            throw POSIXError(.ECONNREFUSED)
+        }
+    }
+
+    private static func address(_ host: String, port: Int) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard result == 0 else { throw POSIXError(.ECONNREFUSED) }
+        address.sin_addr.s_addr = inet_addr(host)
+        return address
     }
 
     deinit { close(descriptor) }
 
-    func send(_ text: String) throws {
+    public func send(_ text: String) throws {
         let bytes = Array(text.utf8)
         guard Glibc.send(descriptor, bytes, bytes.count, 0) == bytes.count else { throw POSIXError(.EIO) }
     }
 
     /// What arrives within the timeout (empty if nothing does).
-    func receive(timeoutMilliseconds: Int32) async throws -> String {
+    public func receive(timeoutMilliseconds: Int32) async throws -> String {
         try await Self.offPool { try self.receiveBlocking(timeoutMilliseconds: timeoutMilliseconds) }
     }
 
@@ -47,7 +61,7 @@ final class RawSocket: @unchecked Sendable {
 
     /// Everything that arrives until the server closes the connection, or the timeout passes
     /// without a byte.
-    func receiveUntilClosed(timeoutMilliseconds: Int32) async throws -> [UInt8] {
+    public func receiveUntilClosed(timeoutMilliseconds: Int32) async throws -> [UInt8] {
         try await Self.offPool { self.receiveUntilClosedBlocking(timeoutMilliseconds: timeoutMilliseconds) }
     }
 
@@ -65,7 +79,7 @@ final class RawSocket: @unchecked Sendable {
 
     /// Whether the server closes the connection within the timeout (reading and dropping
     /// whatever it sends first).
-    func closes(withinMilliseconds timeout: Int32) async -> Bool {
+    public func closes(withinMilliseconds timeout: Int32) async -> Bool {
         (try? await Self.offPool { self.closesBlocking(withinMilliseconds: timeout) }) ?? false
     }
 
@@ -83,7 +97,7 @@ final class RawSocket: @unchecked Sendable {
     }
 
     /// Sends without failing when the server has closed the connection already.
-    func sendIfOpen(_ text: String) {
+    public func sendIfOpen(_ text: String) {
         let bytes = Array(text.utf8)
         _ = Glibc.send(descriptor, bytes, bytes.count, Int32(MSG_NOSIGNAL))
     }
