@@ -43,9 +43,13 @@ public struct RegistryResponder: HTTPResponder {
             let registryError = RegistryError(mapping: error)
             let path = LogText.escaped(request.uri.path)
             if !registryError.isClientError {
-                context.logger.error("request failed", metadata: ["method": "\(request.method)", "path": "\(path)", "error": "\(error)"])
-            } else if !(request.method == .head && registryError.status == .notFound) {
-                // A HEAD's 404 is how clients ask whether a blob is there, not a refusal.
+                context.logger.throttled(.error, "request failed", metadata: [
+                    "method": "\(request.method)", "path": "\(path)", "error": "\(LogText.escaped("\(error)", limit: 1024))",
+                ], by: logThrottle)
+            } else if registryError.status != .unauthorized, !(request.method == .head && registryError.status == .notFound) {
+                // A 401 is the first step of every client's login (and a wrong credential is
+                // logged by the authenticator); a HEAD's 404 is how clients ask whether a blob
+                // is there. Neither is worth a line.
                 context.logger.throttled(.info, "request refused", metadata: [
                     "method": "\(request.method)", "path": "\(path)", "status": "\(registryError.status.code)",
                     "reason": "\(LogText.escaped(registryError.message))",

@@ -86,7 +86,7 @@ struct RequestLimitTests {
             try socket.send(
                 "POST /v2/octo/app/blobs/uploads/?digest=\(Digest.of([1])) HTTP/1.1\r\nHost: localhost\r\n"
                     + "Transfer-Encoding: chunked\r\n\r\n\(size)\r\nabc\r\n0\r\n\r\n")
-            let answer = String(decoding: try await socket.receiveUntilClosed(timeoutMilliseconds: 5000), as: UTF8.self)
+            let answer = String(decoding: try await socket.receiveUntilClosed(timeoutMilliseconds: 30_000), as: UTF8.self)
             #expect(answer.hasPrefix("HTTP/1.1 400"), "\(answer)")
             #expect(answer.components(separatedBy: "HTTP/1.1 ").count == 2, "one answer only: \(answer)")
             #expect(!answer.contains("NIO") && !answer.contains("HTTPParserError"))
