@@ -22,4 +22,9 @@ public struct AccessScope: Hashable, Sendable, Codable {
     }
 
     public var description: String { "\(type):\(name):\(actions.joined(separator: ","))" }
+
+    /// `registry:catalog:*`, the scope clients ask for to list the catalog.
+    static func isCatalog(_ scope: AccessScope) -> Bool {
+        scope.type == "registry" && scope.name == "catalog" && scope.actions.contains("*")
+    }
 }

@@ -106,6 +106,18 @@ struct Authenticator: Sendable {
         return record
     }
 
+    /// Whom the catalog is listed for. A bearer token carrying the catalog grant
+    /// (`registry:catalog:*`, what `podman search` asks the token endpoint for) stands for its
+    /// user with the scopes of its personal access token, so that a signed-in user sees every
+    /// repository they may pull; a bearer token without it, only public ones.
+    func catalogViewer(_ caller: Caller) async throws -> Caller {
+        guard case .bearer(let token) = caller else { return caller }
+        guard token.access.contains(where: AccessScope.isCatalog), let id = token.tokenID,
+              let record = try await accounts.activeToken(id: id, at: UnixTime.now()), record.user == token.subject
+        else { return .anonymous }
+        return .basic(record)
+    }
+
     /// The actions of `repository` the caller holds.
     func allowedActions(_ caller: Caller, on repository: RepositoryName) async throws -> Set<RepositoryAction> {
         switch caller {
@@ -119,18 +131,45 @@ struct Authenticator: Sendable {
         }
     }
 
-    /// Refuses unless the caller holds every action on the repository: 401 with a challenge
-    /// for a caller who could get a better token, 403 for one who has authenticated directly.
+    /// Refuses unless the caller holds every action on the repository. Nobody signed in: 401
+    /// with a challenge, so the client logs in. A signed-in caller whose token cannot grant it:
+    /// 401 with `error="insufficient_scope"` for a bearer token (docker, podman and ctr then stop
+    /// at once instead of retrying), 403 DENIED for Basic credentials; either way the message
+    /// says what is missing.
     func require(_ actions: [RepositoryAction], on repository: RepositoryName, caller: Caller, request: Request) async throws {
         let allowed = try await allowedActions(caller, on: repository)
-        guard !actions.allSatisfy(allowed.contains) else { return }
+        let missing = actions.filter { !allowed.contains($0) }
+        guard !missing.isEmpty else { return }
         let scope = AccessScope(type: "repository", name: repository.description, actions: actions.map(\.rawValue))
         switch caller {
-        case .basic:
-            throw RegistryError(.forbidden, .denied, "requested access to the resource is denied")
-        case .anonymous, .bearer:
+        case .anonymous:
             throw unauthorized(request, scope: scope, reason: "authentication required")
+        case .bearer(let token) where token.subject.isEmpty:
+            throw unauthorized(request, scope: scope, reason: "authentication required")
+        case .bearer(let token):
+            var scopes: Set<Scope> = []
+            if let id = token.tokenID { scopes = try await accounts.activeToken(id: id, at: UnixTime.now())?.scopes ?? [] }
+            let reason = try await denial(user: token.subject, scopes: scopes, missing: missing, on: repository)
+            throw unauthorized(request, scope: scope, reason: reason, error: "insufficient_scope")
+        case .basic(let record):
+            throw RegistryError(.forbidden, .denied, try await denial(user: record.user, scopes: record.scopes, missing: missing, on: repository))
         }
+    }
+
+    /// Why `user` with a token of `scopes` may not do `missing` to `repository`, in the words a
+    /// client shows its user: the owner does not exist, the token lacks a scope, or the user
+    /// lacks the right.
+    private func denial(user: String, scopes: Set<Scope>, missing: [RepositoryAction], on repository: RepositoryName) async throws -> String {
+        let verbs = missing.map(\.rawValue).joined(separator: " and ")
+        let owner = String(repository.owner)
+        if try await accounts.user(named: owner) == nil, try await accounts.organisation(named: owner) == nil {
+            let example = repository.components.count == 1 ? "\(user)/\(repository)" : "\(user)/\(repository.components.dropFirst().joined(separator: "/"))"
+            return "there is no user or organisation named '\(owner)': repository names start with their owner, OWNER/IMAGE (such as \(example))"
+        }
+        if let scope = missing.map(AccessPolicy.requiredScope(for:)).first(where: { !Scope.effective(scopes).contains($0) }) {
+            return "the token of '\(user)' lacks the \(scope.rawValue) scope needed to \(verbs) \(repository)"
+        }
+        return "'\(user)' may not \(verbs) \(repository): only its owner, members of the organisation with that right and site administrators may"
     }
 
     /// Refuses unless the caller signed in with Basic credentials as a site administrator, with
@@ -148,10 +187,12 @@ struct Authenticator: Sendable {
         }
     }
 
-    /// 401 UNAUTHORIZED with the Bearer challenge that tells the client where to get a token.
-    func unauthorized(_ request: Request, scope: AccessScope?, reason: String) -> RegistryError {
+    /// 401 UNAUTHORIZED with the Bearer challenge that tells the client where to get a token;
+    /// `error` (RFC 6750: `insufficient_scope`) tells it that a new token will not help.
+    func unauthorized(_ request: Request, scope: AccessScope?, reason: String, error: String? = nil) -> RegistryError {
         var parameters = [("realm", realm.url(for: request)), ("service", settings.service)]
         if let scope { parameters.append(("scope", scope.description)) }
+        if let error { parameters.append(("error", error)) }
         let challenge = "Bearer " + parameters.map { "\($0)=\(Self.quoted($1))" }.joined(separator: ",")
         return RegistryError(.unauthorized, .unauthorized, reason, headers: [.wwwAuthenticate: challenge])
     }

@@ -84,6 +84,9 @@ struct TokenRoutes: Sendable {
     private func answer(for record: TokenRecord?, scopes: [AccessScope], refresh: Bool) async throws -> Response {
         let caller: Authenticator.Caller = record.map { .basic($0) } ?? .anonymous
         var granted: [AccessScope] = []
+        // The catalog is granted to whoever asks: what it lists is decided per request, by the
+        // user the token stands for.
+        if let catalog = scopes.first(where: AccessScope.isCatalog) { granted.append(catalog) }
         for scope in scopes where scope.type == "repository" {
             guard let name = try? RepositoryName(parsing: scope.name) else { continue }
             let allowed = try await authenticator.allowedActions(caller, on: name)

@@ -155,11 +155,13 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
 
     /// The spec's JSON error body. A HEAD answer carries the status and headers only.
     public func response(includeBody: Bool = true) -> Response {
-        var headers = self.headers
-        headers[.contentType] = "application/json"
-        guard includeBody else { return Response(status: status, headers: headers) }
+        guard includeBody else {
+            var headers = self.headers
+            headers[.contentType] = "application/json"
+            return Response(status: status, headers: headers)
+        }
         let body = Body(errors: [.init(code: code.rawValue, message: message, detail: detail)])
-        let bytes = (try? JSONEncoder().encode(body)) ?? Data()
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        // Strings and optionals always encode.
+        return (try? JSONResponse.make(body, status: status, headers: headers)) ?? Response(status: status, headers: headers)
     }
 }

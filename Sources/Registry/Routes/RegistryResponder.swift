@@ -75,7 +75,9 @@ public struct RegistryResponder: HTTPResponder {
     private func authorize(_ path: RegistryPath, request: Request, address: String) async throws -> Access {
         guard let authenticator else { return Access(mayPull: { _ in true }) }
         let caller = try await authenticator.caller(request, address: address)
-        let access = Access(mayPull: { try await authenticator.allowedActions(caller, on: $0).contains(.pull) })
+        // The catalog shows what the person behind the caller may pull, not what one token names.
+        let viewer = path == .catalog ? try await authenticator.catalogViewer(caller) : caller
+        let access = Access(mayPull: { try await authenticator.allowedActions(viewer, on: $0).contains(.pull) })
         let method = request.method
         let reading = method == .get || method == .head
         let target: (RepositoryName, [RepositoryAction])?
