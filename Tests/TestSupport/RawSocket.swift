@@ -46,6 +46,34 @@ public final class RawSocket: @unchecked Sendable {
         guard Glibc.send(descriptor, bytes, bytes.count, 0) == bytes.count else { throw POSIXError(.EIO) }
     }
 
+    public func send(_ bytes: [UInt8]) throws {
+        guard Glibc.send(descriptor, bytes, bytes.count, 0) == bytes.count else { throw POSIXError(.EIO) }
+    }
+
+    /// Closes the connection both ways, as a client that goes away in the middle of a request.
+    public func hangUp() {
+        shutdown(descriptor, Int32(SHUT_RDWR))
+    }
+
+    /// One whole answer: the status line and headers, then as many body bytes as its
+    /// Content-Length says; nil if no whole head arrives within the timeout.
+    public func receiveAnswer(timeoutMilliseconds: Int32) async throws -> RawAnswer? {
+        try await Self.offPool { self.receiveAnswerBlocking(timeoutMilliseconds: timeoutMilliseconds) }
+    }
+
+    private func receiveAnswerBlocking(timeoutMilliseconds: Int32) -> RawAnswer? {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        while true {
+            if let answer = RawAnswer(parsing: received) { return answer }
+            guard poll(&poller, 1, timeoutMilliseconds) > 0 else { return nil }
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            guard count > 0 else { return RawAnswer(parsing: received, closed: true) }
+            received += buffer[..<count]
+        }
+    }
+
     /// What arrives within the timeout (empty if nothing does).
     public func receive(timeoutMilliseconds: Int32) async throws -> String {
         try await Self.offPool { try self.receiveBlocking(timeoutMilliseconds: timeoutMilliseconds) }
@@ -106,5 +134,33 @@ public final class RawSocket: @unchecked Sendable {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
         }
+    }
+}
+
+/// An HTTP/1.1 answer as it came off the socket.
+public struct RawAnswer: Sendable {
+    public let status: Int
+    /// Header names lowercased; the last value of a repeated header.
+    public let headers: [String: String]
+    public let body: [UInt8]
+
+    /// nil until the head and the body its Content-Length announces have all arrived (or the
+    /// connection closed after the head).
+    init?(parsing bytes: [UInt8], closed: Bool = false) {
+        guard let end = bytes.firstRange(of: Array("\r\n\r\n".utf8)) else { return nil }
+        let lines = String(decoding: bytes[..<end.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
+        let statusLine = lines[0].split(separator: " ")
+        guard statusLine.count >= 2, let status = Int(statusLine[1]) else { return nil }
+        var headers: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        let body = Array(bytes[end.upperBound...])
+        let length = headers["content-length"].flatMap { Int($0) } ?? 0
+        guard body.count >= length || closed else { return nil }
+        self.status = status
+        self.headers = headers
+        self.body = Array(body.prefix(length))
     }
 }

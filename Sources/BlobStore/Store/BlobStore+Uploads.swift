@@ -44,9 +44,14 @@ extension BlobStore {
     }
 
     /// Streams one request's bytes into the upload. `offset`, when given, must be where the upload
-    /// stands (chunks arrive in order). Whatever `body` wrote is synced and recorded before this
-    /// returns, even if `body` throws (a dropped connection): the upload then resumes from the
-    /// last byte received. Returns the new offset.
+    /// stands (chunks arrive in order). The bytes count only if `body` returns: they are then
+    /// synced and recorded before this returns the new offset.
+    ///
+    /// A request that fails (a dropped connection, a body over the size limit, a body its caller
+    /// refuses) leaves nothing: a client cannot tell how much of a failed request arrived, and a
+    /// caller that refuses a body must not keep part of it. Its bytes may be in the spool already,
+    /// so the upload is abandoned to its state file, and the next request cuts the spool back to
+    /// the last checkpoint (`resumeProgress`).
     @discardableResult
     public func append(
         to id: String, at offset: UInt64? = nil, _ body: (inout UploadAppender) async throws -> Void
@@ -59,24 +64,19 @@ extension BlobStore {
             throw BlobStoreError.uploadOutOfOrder(id: id, expected: progress.received, received: offset)
         }
         var appender = UploadAppender(progress: progress, limit: options.maxBlobSize)
-        var failure: (any Error)?
-        do {
-            try await body(&appender)
-        } catch {
-            failure = error
-        }
         let written: UploadSession.Progress
         do {
-            guard !appender.poisoned else { throw failure ?? BlobStoreError.closed }
+            try await body(&appender)
             written = try appender.finish()
             try await checkpoint(session, written)
         } catch {
+            // The drain comes first: once the session is free, the next request may cut the
+            // spool, and no write of this one may land after that.
             appender.abandon()
             session.abandon()
             throw error
         }
         session.release(written, synced: written.received)
-        if let failure { throw failure }
         return written.received
     }
 
@@ -129,7 +129,9 @@ extension BlobStore {
             try await discard(session)
             throw mismatch
         } catch {
-            session.release(progress, synced: session.offset)
+            // Neither the final chunk nor what a solo commit wrote into the spool (its table and
+            // headers) is vouched for: the next request starts again from the state file.
+            session.abandon()
             throw error
         }
     }
@@ -233,8 +235,14 @@ extension BlobStore {
         return session
     }
 
-    /// Rebuilds the in-memory progress of an upload reloaded after a restart: the hash from the
-    /// state file, the block checksums (cheap) by reading the spool.
+    /// Rebuilds the in-memory progress of an upload reloaded after a restart, or given up by a
+    /// failed request: the hash from the state file, the block checksums (cheap) by reading the
+    /// spool.
+    ///
+    /// The spool is cut to what the state file vouches for first. A failed request may have
+    /// written past it, and those bytes would otherwise outlive a shorter next request: a solo
+    /// commit writes its block table right after the payload and renames the spool into a pack,
+    /// so they would end up in a pack file.
     private func resumeProgress(_ session: UploadSession) throws -> UploadSession.Progress {
         let state = try UploadState.load(session.statePath)
         let hasher: DigestHasher
@@ -244,6 +252,10 @@ extension BlobStore {
             throw BlobStoreError.state(path: session.statePath, reason: "\(error)")
         }
         let spool = try SystemFile.open(session.spoolPath, flags: O_RDWR)
+        guard try !state.spoolIsShort(spool.size()) else {
+            throw BlobStoreError.damaged(path: session.spoolPath, reason: "spool is shorter than its synced offset \(state.offset)")
+        }
+        try spool.truncate(to: state.spoolSize)
         let blocks = BlockTableBuilder(blockShift: RecordHeader.defaultBlockShift)
         try forEachChunk(of: spool, from: UploadSession.reservedHead, count: state.offset) { blocks.update($0) }
         return UploadSession.Progress(spool: spool, hasher: hasher, blocks: blocks, received: state.offset)

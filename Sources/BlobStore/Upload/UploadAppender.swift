@@ -5,9 +5,9 @@ public struct UploadAppender {
     private var progress: UploadSession.Progress
     let limit: UInt64
     private var writer: SpoolWriter
-    /// Set when a write failed after its bytes were hashed: the progress no longer matches the
-    /// spool, and the upload must be rebuilt from its state file instead of checkpointed.
-    private(set) var poisoned = false
+    /// The error of a write that failed: the progress may no longer match the spool, and the
+    /// upload must be rebuilt from its state file instead of checkpointed or committed.
+    private var poison: (any Error)?
 
     init(progress: UploadSession.Progress, limit: UInt64) {
         self.progress = progress
@@ -25,7 +25,7 @@ public struct UploadAppender {
         do {
             try writer.stage(bytes)
         } catch {
-            poisoned = true
+            poison = error
             throw error
         }
         progress.hasher.update(bytes)
@@ -43,12 +43,13 @@ public struct UploadAppender {
     }
 
     /// Writes whatever is still staged; the progress, whose every byte is now in the spool.
-    /// Callers check `poisoned` first: a poisoned progress must not be used.
+    /// Throws the failed write's error if a body went on after one.
     mutating func finish() throws -> UploadSession.Progress {
+        if let poison { throw poison }
         do {
             try writer.flush()
         } catch {
-            poisoned = true
+            poison = error
             throw error
         }
         return progress

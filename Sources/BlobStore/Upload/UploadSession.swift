@@ -71,8 +71,8 @@ final class UploadSession: Sendable {
         }
     }
 
-    /// Gives the upload up without its progress (the request failed in a way that leaves the
-    /// in-memory state unusable); the next request rebuilds it from the state file.
+    /// Gives the upload up without its progress (the request failed, and nothing it wrote is
+    /// vouched for); the next request rebuilds it from the state file.
     func abandon() {
         state.withLock { state in
             state.busy = false

@@ -196,6 +196,7 @@ struct UploadTests {
         options.maxBlobSize = 1000
         let store = try await BlobStore.open(at: directory.path, options: options)
         let upload = try await store.beginUpload()
+        try await store.append(to: upload) { try $0.write(Array(repeating: 1, count: 300)) }
         await #expect {
             try await store.append(to: upload) { appender in
                 try appender.write(Array(repeating: 1, count: 600))
@@ -205,12 +206,12 @@ struct UploadTests {
             guard case BlobStoreError.tooLarge(1000) = error else { return false }
             return true
         }
-        // What arrived below the limit is kept; the caller decides whether to cancel.
-        #expect(try store.uploadOffset(upload) == 600)
+        // The refused request leaves nothing, not even what arrived below the limit.
+        #expect(try store.uploadOffset(upload) == 300)
         try await store.close()
     }
 
-    @Test func aBrokenRequestKeepsWhatArrived() async throws {
+    @Test func aBrokenRequestLeavesNothing() async throws {
         struct ConnectionDropped: Error {}
         let directory = TemporaryDirectory()
         let store = try await BlobStore.open(at: directory.path)
@@ -221,8 +222,8 @@ struct UploadTests {
                 throw ConnectionDropped()
             }
         }
-        #expect(try store.uploadOffset(upload) == 700)
-        try await store.append(to: upload, at: 700) { try $0.write(Array(repeating: 5, count: 300)) }
+        #expect(try store.uploadOffset(upload) == 0)
+        try await store.append(to: upload, at: 0) { try $0.write(Array(repeating: 5, count: 1000)) }
         #expect(try await store.commitUpload(upload, expected: Digest.of(Array(repeating: UInt8(5), count: 1000))).size == 1000)
         try await store.close()
     }

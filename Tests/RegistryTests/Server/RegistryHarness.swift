@@ -77,6 +77,13 @@ struct RegistryHarness {
         return (Digest.of(manifest), manifest)
     }
 
+    /// The `code` of the first error in an OCI error body.
+    static func errorCode(in body: [UInt8]) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+              let errors = object["errors"] as? [[String: Any]] else { return nil }
+        return errors.first?["code"] as? String
+    }
+
     struct Failure: Error, CustomStringConvertible {
         let description: String
         init(_ description: String) { self.description = description }
@@ -87,12 +94,7 @@ extension TestResponse {
     var text: String { String(buffer: body) }
     var bytes: [UInt8] { Array(body.readableBytesView) }
 
-    /// The `code` of the first error in an OCI error body.
-    var errorCode: String? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
-              let errors = object["errors"] as? [[String: Any]] else { return nil }
-        return errors.first?["code"] as? String
-    }
+    var errorCode: String? { RegistryHarness.errorCode(in: bytes) }
 
     func header(_ name: String) -> String? { headers[HTTPField.Name(name)!] }
 }

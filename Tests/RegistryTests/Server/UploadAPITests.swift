@@ -1,0 +1,86 @@
+import BlobStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Registry
+import Testing
+
+/// The upload protocol against requests that lie about their bodies, break off, are refused, or
+/// are framed in ways the registry does not speak; and the blob GET's `If-Range`.
+@Suite("Uploads over HTTP: ranges, failed requests, transfer codings")
+struct UploadAPITests {
+    static let blob = RegistryAPITests.random(400, seed: 5)
+
+    /// A new upload in `alice/app` holding the first `count` bytes of `blob`; its Location.
+    static func upload(_ registry: RegistryHarness, holding count: Int) async throws -> String {
+        let location = try #require(try await registry.request(.post, "/v2/alice/app/blobs/uploads/").header("Location"))
+        let first = try await registry.request(.patch, location, headers: [.contentRange: "0-\(count - 1)"], body: Array(blob[..<count]))
+        guard first.status == .accepted else { throw RegistryHarness.Failure("first chunk answered \(first.status)") }
+        return location
+    }
+
+    /// The upload's `Range`, as a status request reports it.
+    static func range(_ registry: RegistryHarness, _ location: String) async throws -> String? {
+        try await registry.request(.get, location).header("Range")
+    }
+
+    /// One request over a connection of its own, written as it is; the answer, or nil if none
+    /// comes within ten seconds.
+    static func raw(_ registry: RegistryHarness, _ head: String, body: [UInt8] = []) async throws -> RawAnswer? {
+        let port = try #require(registry.client.port)
+        return try await RawSocket.blocking {
+            let socket = try RawSocket(port: port)
+            try socket.send(head.replacingOccurrences(of: "\n", with: "\r\n") + "\r\n")
+            try socket.send(body)
+            return try socket.receiveAnswer(timeoutMilliseconds: 10_000)
+        }
+    }
+
+    /// A chunked body of one chunk.
+    static func chunked(_ bytes: [UInt8]) -> [UInt8] {
+        Array("\(String(bytes.count, radix: 16))\r\n".utf8) + bytes + Array("\r\n0\r\n\r\n".utf8)
+    }
+
+    // MARK: Failed requests leave nothing
+
+    /// A client that declares 300 bytes, sends 100 and goes away: the upload stays at its last
+    /// successful request, and the next chunk goes on from there.
+    @Test func aRequestCutOffMidBodyLeavesNothingInTheUpload() async throws {
+        try await RegistryHarness.run { registry in
+            let location = try await Self.upload(registry, holding: 100)
+            let port = try #require(registry.client.port)
+            let interim = try await RawSocket.blocking {
+                let socket = try RawSocket(port: port)
+                try socket.send("PATCH \(location) HTTP/1.1\r\nHost: localhost\r\nContent-Length: 300\r\nExpect: 100-continue\r\n\r\n")
+                // The interim answer comes once the route reads the body: the upload is claimed.
+                let interim = try socket.receive(timeoutMilliseconds: 10_000)
+                try socket.send(Array(Self.blob[100..<200]))
+                socket.hangUp()
+                return interim
+            }
+            #expect(interim.hasPrefix("HTTP/1.1 100 Continue"))
+
+            var next = try await registry.request(.patch, location, headers: [.contentRange: "100-199"], body: Array(Self.blob[100..<200]))
+            for _ in 0..<100 where next.status == .conflict {
+                // The broken request still holds the upload.
+                try await Task.sleep(for: .milliseconds(20))
+                next = try await registry.request(.patch, location, headers: [.contentRange: "100-199"], body: Array(Self.blob[100..<200]))
+            }
+            #expect(next.status == .accepted)
+            #expect(next.header("Range") == "0-199")
+            let digest = Digest.of(Array(Self.blob[..<200]))
+            #expect(try await registry.request(.put, "\(location)?digest=\(digest)").status == .created)
+        }
+    }
+
+    @Test func aChunkRefusedOverTheSizeLimitLeavesNothingInTheUpload() async throws {
+        try await RegistryHarness.run(configure: { $0.store.maxBlobSize = 1 << 20 }) { registry in
+            let location = try await Self.upload(registry, holding: 100)
+            let tooLarge = try await registry.request(.patch, location, body: RegistryAPITests.random(2 << 20, seed: 6))
+            #expect(tooLarge.status == .contentTooLarge)
+            #expect(tooLarge.errorCode == "SIZE_INVALID")
+            #expect(try await Self.range(registry, location) == "0-99")
+        }
+    }
+}
