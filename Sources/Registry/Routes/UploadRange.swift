@@ -6,15 +6,16 @@ enum UploadRange {
         "0-\(offset == 0 ? 0 : offset - 1)"
     }
 
-    /// The start of a chunk's `Content-Range`, as Docker (`0-1023`) and some clients
-    /// (`bytes 0-1023/*`) send it; nil if unparseable.
-    static func chunkStart(_ value: String) -> UInt64? {
+    /// The bytes a chunk's `Content-Range` claims, as Docker (`0-1023`) and some clients
+    /// (`bytes 0-1023/*`) send it, made half-open (`0..<1024`); nil if unparseable. A range
+    /// ending at the last UInt64 is refused too: its end could not be counted to.
+    static func chunk(_ value: String) -> Range<UInt64>? {
         var text = Substring(value)
         if text.hasPrefix("bytes ") { text = text.dropFirst(6) } else if text.hasPrefix("bytes=") { text = text.dropFirst(6) }
         if let slash = text.firstIndex(of: "/") { text = text[..<slash] }
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, let start = UInt64(parts[0]), let end = UInt64(parts[1]), end >= start else { return nil }
-        return start
+        guard parts.count == 2, let start = UInt64(parts[0]), let end = UInt64(parts[1]), end >= start, end < .max else { return nil }
+        return start..<(end + 1)
     }
 }
 

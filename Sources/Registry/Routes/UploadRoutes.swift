@@ -39,14 +39,7 @@ struct UploadRoutes {
 
     func patch(_ request: Request, _ name: RepositoryName, _ id: String) async throws -> Response {
         try await checkUpload(id, in: name)
-        var offset: UInt64?
-        if let contentRange = request.headers[.contentRange] {
-            guard let start = UploadRange.chunkStart(contentRange) else {
-                throw RegistryError(.badRequest, .blobUploadInvalid, "malformed Content-Range '\(contentRange)'")
-            }
-            offset = start
-        }
-        let end = try await receive(request, id, at: offset)
+        let end = try await receive(request, id, range: try chunkRange(request, id))
         return accepted(name, id, offset: end)
     }
 
@@ -55,8 +48,7 @@ struct UploadRoutes {
         guard let expected = request.uri.queryParameters.get("digest") else {
             throw RegistryError(.badRequest, .digestInvalid, "the digest query parameter is required to finish an upload")
         }
-        let offset = request.headers[.contentRange].flatMap(UploadRange.chunkStart)
-        return try await finish(request, name, id, expected: String(expected), offset: offset)
+        return try await finish(request, name, id, expected: String(expected), range: try chunkRange(request, id))
     }
 
     func status(_ name: RepositoryName, _ id: String) async throws -> Response {
@@ -90,13 +82,16 @@ struct UploadRoutes {
     }
 
     /// PUT: the request body (possibly empty) is the last chunk, then the upload is committed.
-    private func finish(_ request: Request, _ name: RepositoryName, _ id: String, expected: String, offset: UInt64?) async throws -> Response {
+    private func finish(
+        _ request: Request, _ name: RepositoryName, _ id: String, expected: String, range: Range<UInt64>?
+    ) async throws -> Response {
         let digest = try Digest(parsing: expected)
         // Before the engine can acknowledge the digest as already stored.
         try await registry.liveness.touch([digest])
         let blob: BlobInfo
         do {
-            blob = try await registry.store.commitUpload(id, expected: digest, at: offset, finalChunk: stream(request.body))
+            blob = try await registry.store.commitUpload(
+                id, expected: digest, at: range?.lowerBound, finalChunk: stream(request.body, filling: range))
         } catch BlobStoreError.digestMismatch(let expected, let actual) {
             // The engine removed the upload; the session is gone for the client too.
             try await registry.metadata.deleteUpload(id: id)
@@ -106,21 +101,53 @@ struct UploadRoutes {
         return created(name, blob.digest)
     }
 
-    /// Appends the request body at `offset` (or wherever the upload stands). A chunk that does
-    /// not start at the upload's offset is refused with 416 and the current Range.
-    private func receive(_ request: Request, _ id: String, at offset: UInt64?) async throws -> UInt64 {
-        try await registry.store.append(to: id, at: offset, stream(request.body))
+    /// Appends the request body at the start of `range` (or wherever the upload stands). A chunk
+    /// that does not start at the upload's offset is refused with 416 and the current Range.
+    private func receive(_ request: Request, _ id: String, range: Range<UInt64>?) async throws -> UInt64 {
+        try await registry.store.append(to: id, at: range?.lowerBound, stream(request.body, filling: range))
     }
 
-    /// A body writer that streams the request into the engine as it arrives.
-    private func stream(_ body: RequestBody) -> (inout UploadAppender) async throws -> Void {
+    /// The bytes a chunk's `Content-Range` claims, if it has one. A Content-Length that does not
+    /// fill them is refused here, before a byte of the body is read.
+    private func chunkRange(_ request: Request, _ id: String) throws -> Range<UInt64>? {
+        guard let value = request.headers[.contentRange] else { return nil }
+        guard let range = UploadRange.chunk(value) else {
+            throw RegistryError(.badRequest, .blobUploadInvalid, "malformed Content-Range '\(value)'")
+        }
+        if let length = request.headers[.contentLength].flatMap({ UInt64($0) }), length != range.upperBound - range.lowerBound {
+            throw Self.unfilled(range, uploadAt: try registry.store.uploadOffset(id))
+        }
+        return range
+    }
+
+    /// A body writer that streams the request into the engine as it arrives. With a chunk
+    /// `range`, the body must fill it exactly: a byte too many is refused as it arrives, too few
+    /// at the end (a chunked body has no length to check first), and the engine then drops what
+    /// the request wrote.
+    private func stream(_ body: RequestBody, filling range: Range<UInt64>? = nil) -> (inout UploadAppender) async throws -> Void {
         let metrics = registry.metrics
         return { appender in
             for try await buffer in body {
+                // The engine has checked that the chunk starts where the upload stands.
+                if let range, appender.offset + UInt64(buffer.readableBytes) > range.upperBound {
+                    throw Self.unfilled(range, uploadAt: range.lowerBound)
+                }
                 try buffer.withUnsafeReadableBytes { try appender.write($0) }
                 metrics.bytesReceived(buffer.readableBytes)
             }
+            if let range, appender.offset != range.upperBound {
+                throw Self.unfilled(range, uploadAt: range.lowerBound)
+            }
         }
+    }
+
+    /// A chunk whose body does not fill its Content-Range is answered as one out of order: 416
+    /// with the Range the upload stands at.
+    private static func unfilled(_ range: Range<UInt64>, uploadAt offset: UInt64) -> RegistryError {
+        RegistryError(
+            .rangeNotSatisfiable, .blobUploadInvalid,
+            "the body does not fill its Content-Range \(range.lowerBound)-\(range.upperBound - 1)",
+            headers: [.range: UploadRange.header(offset: offset)])
     }
 
     private func checkUpload(_ id: String, in name: RepositoryName) async throws {

@@ -42,6 +42,92 @@ struct UploadAPITests {
         Array("\(String(bytes.count, radix: 16))\r\n".utf8) + bytes + Array("\r\n0\r\n\r\n".utf8)
     }
 
+    // MARK: Content-Range against the body
+
+    @Test func aChunkWhoseLengthDisagreesWithItsContentRangeIsRefused() async throws {
+        try await RegistryHarness.run { registry in
+            let location = try await Self.upload(registry, holding: 10)
+            let short = try await registry.request(.patch, location, headers: [.contentRange: "10-99"], body: Array(Self.blob[10..<20]))
+            #expect(short.status == .rangeNotSatisfiable)
+            #expect(short.errorCode == "BLOB_UPLOAD_INVALID")
+            #expect(short.header("Range") == "0-9")
+            let long = try await registry.request(.patch, location, headers: [.contentRange: "10-19"], body: Array(Self.blob[10..<30]))
+            #expect(long.status == .rangeNotSatisfiable)
+            #expect(long.header("Range") == "0-9")
+            // A range that cannot be counted to its end is malformed, not a crash.
+            let endless = try await registry.request(
+                .patch, location, headers: [.contentRange: "10-\(UInt64.max)"], body: Array(Self.blob[10..<20]))
+            #expect(endless.status == .badRequest)
+            #expect(endless.errorCode == "BLOB_UPLOAD_INVALID")
+            #expect(try await Self.range(registry, location) == "0-9")
+        }
+    }
+
+    /// Content-Length and Content-Range disagree in the head: the answer does not wait for a
+    /// body that could only be refused.
+    @Test func aContentLengthThatDisagreesWithTheRangeIsRefusedBeforeTheBody() async throws {
+        try await RegistryHarness.run { registry in
+            let location = try await Self.upload(registry, holding: 10)
+            let answer = try #require(try await Self.raw(registry, """
+                PATCH \(location) HTTP/1.1
+                Host: localhost
+                Content-Range: 10-99
+                Content-Length: 10
+
+                """))
+            #expect(answer.status == 416)
+            #expect(answer.errorCode == "BLOB_UPLOAD_INVALID")
+            #expect(answer.headers["range"] == "0-9")
+        }
+    }
+
+    /// A chunked body has no length to check up front: it is counted, and what it wrote is
+    /// rolled back when it does not fill its range exactly.
+    @Test func aChunkedBodyThatDisagreesWithItsContentRangeIsRolledBack() async throws {
+        try await RegistryHarness.run { registry in
+            let location = try await Self.upload(registry, holding: 10)
+            for (range, bytes) in [("10-99", Self.blob[10..<20]), ("10-19", Self.blob[300..<320])] {
+                let answer = try #require(try await Self.raw(registry, """
+                    PATCH \(location) HTTP/1.1
+                    Host: localhost
+                    Content-Range: \(range)
+                    Transfer-Encoding: chunked
+
+                    """, body: Self.chunked(Array(bytes))))
+                #expect(answer.status == 416, "Content-Range \(range) with \(bytes.count) bytes")
+                #expect(answer.errorCode == "BLOB_UPLOAD_INVALID")
+                #expect(answer.headers["range"] == "0-9")
+            }
+            let fits = try #require(try await Self.raw(registry, """
+                PATCH \(location) HTTP/1.1
+                Host: localhost
+                Content-Range: 10-19
+                Transfer-Encoding: chunked
+
+                """, body: Self.chunked(Array(Self.blob[10..<20]))))
+            #expect(fits.status == 202)
+            #expect(fits.headers["range"] == "0-19")
+            let digest = Digest.of(Array(Self.blob[..<20]))
+            #expect(try await registry.request(.put, "\(location)?digest=\(digest)").status == .created)
+            #expect(try await registry.request(.get, "/v2/alice/app/blobs/\(digest)").bytes == Array(Self.blob[..<20]))
+        }
+    }
+
+    @Test func aClosingPutWhoseBodyDisagreesWithItsContentRangeIsRefused() async throws {
+        try await RegistryHarness.run { registry in
+            let location = try await Self.upload(registry, holding: 10)
+            let digest = Digest.of(Array(Self.blob[..<20]))
+            let refused = try await registry.request(
+                .put, "\(location)?digest=\(digest)", headers: [.contentRange: "10-99"], body: Array(Self.blob[10..<20]))
+            #expect(refused.status == .rangeNotSatisfiable)
+            #expect(refused.errorCode == "BLOB_UPLOAD_INVALID")
+            #expect(refused.header("Range") == "0-9")
+            let finished = try await registry.request(
+                .put, "\(location)?digest=\(digest)", headers: [.contentRange: "10-19"], body: Array(Self.blob[10..<20]))
+            #expect(finished.status == .created)
+        }
+    }
+
     // MARK: Failed requests leave nothing
 
     /// A client that declares 300 bytes, sends 100 and goes away: the upload stays at its last
