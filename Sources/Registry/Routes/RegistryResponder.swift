@@ -119,6 +119,17 @@ public struct RegistryResponder: HTTPResponder {
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
     }
 
+    /// Refuses a body framed in anything but `chunked`, the one transfer coding the HTTP parser
+    /// takes off, before any route reads it: routes stream bodies into the engine as they arrive,
+    /// and `gzip, chunked` would hand one gzip as if it were the blob. RFC 9112 §6.1: 501.
+    static func checkTransferCoding(_ headers: HTTPFields) throws {
+        let codings = headers[values: .transferEncoding]
+        guard codings.isEmpty || (codings.count == 1 && Substring(codings[0]).trimmingWhitespace.lowercased() == "chunked") else {
+            throw RegistryError(
+                .notImplemented, .unsupported, "Transfer-Encoding '\(codings.joined(separator: ", "))' is not supported; only chunked is")
+        }
+    }
+
     /// A bounded label for metrics: the kind of endpoint, never the repository name.
     static func routeLabel(_ parsed: Result<RegistryPath?, any Error>, _ path: String) -> String {
         switch (try? parsed.get()) ?? nil {
@@ -136,6 +147,7 @@ public struct RegistryResponder: HTTPResponder {
     }
 
     private func route(_ request: Request, path parsed: Result<RegistryPath?, any Error>, context: Context) async throws -> Response {
+        try Self.checkTransferCoding(request.headers)
         let method = request.method
         let address = context.remoteAddress?.ipAddress ?? "unknown"
         if request.uri.path == "/metrics" {

@@ -51,10 +51,11 @@ enum ByteRange {
 }
 
 extension Substring {
+    /// Without the blanks HTTP allows around a value (spaces and tabs).
     var trimmingWhitespace: Substring {
         var text = self
-        while text.first == " " { text = text.dropFirst() }
-        while text.last == " " { text = text.dropLast() }
+        while text.first == " " || text.first == "\t" { text = text.dropFirst() }
+        while text.last == " " || text.last == "\t" { text = text.dropLast() }
         return text
     }
 }
