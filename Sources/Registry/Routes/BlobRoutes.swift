@@ -12,15 +12,17 @@ struct BlobRoutes {
         guard let blob = try await registry.linkedBlob(digest, in: name) else {
             throw RegistryError(.notFound, .blobUnknown, "blob unknown to registry", detail: digest.description)
         }
+        let eTag = "\"\(digest)\""
         var headers: HTTPFields = [
             .dockerContentDigest: digest.description,
-            .eTag: "\"\(digest)\"",
+            .eTag: eTag,
             .acceptRanges: "bytes",
             .contentType: "application/octet-stream",
         ]
         var range = 0..<blob.size
         var status = HTTPResponse.Status.ok
-        switch ByteRange.parse(request.headers[.range], size: blob.size) {
+        let rangeHeader = ByteRange.honoured(request.headers[.range], ifRange: request.headers[.ifRange], eTag: eTag)
+        switch ByteRange.parse(rangeHeader, size: blob.size) {
         case .whole:
             break
         case .partial(let partial):

@@ -27,6 +27,14 @@ enum ByteRange {
         case unsatisfiable
     }
 
+    /// The Range header if it counts. RFC 9110 §13.1.5: with an If-Range, only if its validator
+    /// is a strong match of the current ETag; the client holds another version otherwise, and
+    /// gets the whole. A blob has no Last-Modified, so a date never matches, nor does a weak tag.
+    static func honoured(_ range: String?, ifRange: String?, eTag: String) -> String? {
+        guard let ifRange else { return range }
+        return Substring(ifRange).trimmingWhitespace == eTag ? range : nil
+    }
+
     /// `bytes=a-b`, `bytes=a-` or `bytes=-n` against a blob of `size` bytes. Several ranges, or
     /// a header that is not a byte range, are answered with the whole blob, as RFC 9110 allows.
     static func parse(_ header: String?, size: UInt64) -> Outcome {

@@ -205,4 +205,31 @@ struct UploadAPITests {
             #expect(try await Self.range(registry, location) == "0-9")
         }
     }
+
+    // MARK: If-Range
+
+    /// RFC 9110 §13.1.5: a Range counts only if If-Range (when present) is a strong match of the
+    /// blob's ETag; blobs have no Last-Modified, so a date never matches.
+    @Test(arguments: [
+        ("\"SAME\"", true),
+        ("W/\"SAME\"", false),
+        ("\"sha256:0000000000000000000000000000000000000000000000000000000000000000\"", false),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", false),
+    ])
+    func ifRangeDecidesWhetherTheRangeCounts(validator: String, partial: Bool) async throws {
+        try await RegistryHarness.run { registry in
+            let digest = try await registry.pushBlob(Self.blob, to: "alice/app")
+            let ifRange = validator.replacingOccurrences(of: "SAME", with: digest.description)
+            let response = try await registry.request(
+                .get, "/v2/alice/app/blobs/\(digest)", headers: [.range: "bytes=0-9", .ifRange: ifRange])
+            if partial {
+                #expect(response.status == .partialContent)
+                #expect(response.bytes == Array(Self.blob[..<10]))
+            } else {
+                #expect(response.status == .ok)
+                #expect(response.bytes == Self.blob)
+                #expect(response.header("Content-Range") == nil)
+            }
+        }
+    }
 }
