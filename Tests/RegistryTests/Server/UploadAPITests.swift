@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Registry
+import TestSupport
 import Testing
 
 /// The upload protocol against requests that lie about their bodies, break off, are refused, or
@@ -28,13 +29,10 @@ struct UploadAPITests {
     /// One request over a connection of its own, written as it is; the answer, or nil if none
     /// comes within ten seconds.
     static func raw(_ registry: RegistryHarness, _ head: String, body: [UInt8] = []) async throws -> RawAnswer? {
-        let port = try #require(registry.client.port)
-        return try await RawSocket.blocking {
-            let socket = try RawSocket(port: port)
-            try socket.send(head.replacingOccurrences(of: "\n", with: "\r\n") + "\r\n")
-            try socket.send(body)
-            return try socket.receiveAnswer(timeoutMilliseconds: 10_000)
-        }
+        let socket = try RawSocket(port: try #require(registry.client.port))
+        try socket.send(head.replacingOccurrences(of: "\n", with: "\r\n") + "\r\n")
+        try socket.send(body)
+        return try await socket.receiveAnswer(timeoutMilliseconds: 10_000)
     }
 
     /// A chunked body of one chunk.
@@ -128,16 +126,12 @@ struct UploadAPITests {
     @Test func aRequestCutOffMidBodyLeavesNothingInTheUpload() async throws {
         try await RegistryHarness.run { registry in
             let location = try await Self.upload(registry, holding: 100)
-            let port = try #require(registry.client.port)
-            let interim = try await RawSocket.blocking {
-                let socket = try RawSocket(port: port)
-                try socket.send("PATCH \(location) HTTP/1.1\r\nHost: localhost\r\nContent-Length: 300\r\nExpect: 100-continue\r\n\r\n")
-                // The interim answer comes once the route reads the body: the upload is claimed.
-                let interim = try socket.receive(timeoutMilliseconds: 10_000)
-                try socket.send(Array(Self.blob[100..<200]))
-                socket.hangUp()
-                return interim
-            }
+            let socket = try RawSocket(port: try #require(registry.client.port))
+            try socket.send("PATCH \(location) HTTP/1.1\r\nHost: localhost\r\nContent-Length: 300\r\nExpect: 100-continue\r\n\r\n")
+            // The interim answer comes once the route reads the body: the upload is claimed.
+            let interim = try await socket.receive(timeoutMilliseconds: 10_000)
+            try socket.send(Array(Self.blob[100..<200]))
+            socket.hangUp()
             #expect(interim.hasPrefix("HTTP/1.1 100 Continue"))
 
             var next = try await registry.request(.patch, location, headers: [.contentRange: "100-199"], body: Array(Self.blob[100..<200]))
@@ -232,4 +226,8 @@ struct UploadAPITests {
             }
         }
     }
+}
+
+extension RawAnswer {
+    var errorCode: String? { RegistryHarness.errorCode(in: body) }
 }
