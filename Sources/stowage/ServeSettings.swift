@@ -47,6 +47,18 @@ struct ServeSetting: Sendable {
         ServeSetting(key: "public_url", help: "URL clients reach the registry at, e.g. https://registry.example.com") {
             $0.publicURL = try publicURL($1)
         },
+        ServeSetting(key: "access_log", help: "one line per request on standard output: text, json or off") { configuration, value in
+            guard let format = AccessLog.Format(rawValue: value) else {
+                throw Invalid(description: "access log '\(value)' is not one of: \(AccessLog.Format.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            configuration.accessLog = format
+        },
+        ServeSetting(key: "trusted_proxies", help: "addresses or CIDR ranges whose X-Forwarded-* headers are believed") { configuration, value in
+            guard let proxies = TrustedProxies(parsing: value) else {
+                throw Invalid(description: "trusted proxies '\(value)' is not a comma-separated list of addresses and CIDR ranges")
+            }
+            configuration.trustedProxies = proxies
+        },
         ServeSetting(key: "limits.header_timeout", help: "seconds a client has to send a request's headers") {
             $0.connections.headerTimeout = try seconds($1, minimum: 1)
         },
@@ -158,6 +170,8 @@ struct ServeSetting: Sendable {
     /// The configuration from a YAML file, then the environment.
     static func configuration(file: String?) throws -> RegistryServer.Configuration {
         var configuration = RegistryServer.Configuration()
+        // The library's default is no access log (tests, embedders); the server logs text.
+        configuration.accessLog = .text
         if let file { try applyFile(file, to: &configuration) }
         try applyEnvironment(ProcessInfo.processInfo.environment, to: &configuration)
         return configuration

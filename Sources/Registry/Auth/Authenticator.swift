@@ -71,6 +71,7 @@ struct Authenticator: Sendable {
             if token.subject.isEmpty { return token }
             // A signed-in user's access token always names its personal access token.
             if let id = token.tokenID, try await accounts.activeToken(id: id, at: now)?.user == token.subject {
+                RequestNotes.current?.user = token.subject
                 return token
             }
             refusal = "bearer token refused: its personal access token is revoked or expired, or its user disabled"
@@ -103,6 +104,7 @@ struct Authenticator: Sendable {
             throw unauthorized(request, scope: nil, reason: "invalid user name or token")
         }
         limiter.recordSuccess(key)
+        RequestNotes.current?.user = record.user
         return record
     }
 

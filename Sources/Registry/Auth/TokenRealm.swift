@@ -1,20 +1,27 @@
 import Hummingbird
 
 /// The URL of the token endpoint that Bearer challenges name. With `public_url` configured it is
-/// fixed; otherwise it is built from the request's `Host` header, but only from a header that is
-/// a plain host name or address with an optional port: anything else (a quote, a comma, a path)
+/// fixed; otherwise it is built from the request: a trusted proxy's `X-Forwarded-Proto` and
+/// `X-Forwarded-Host` (anyone else's are removed before routing, see `TrustedProxies`), else
+/// the `Host` header and whether the server itself speaks TLS. A host is used only if it is a
+/// plain host name or address with an optional port: anything else (a quote, a comma, a path)
 /// would let a client put words of its own into the challenge, so the address the server
 /// listens on is used instead.
 struct TokenRealm: Sendable {
-    /// `https://registry.example.com`, without a trailing slash; nil to follow `Host`.
+    /// `https://registry.example.com`, without a trailing slash; nil to follow the request.
     let publicURL: String?
     /// `HOST:PORT` the server listens on, for requests without a usable `Host`.
     let listenAuthority: String
+    /// Whether the server's own connections are TLS.
+    let secure: Bool
 
     func url(for request: Request) -> String {
         if let publicURL { return publicURL + "/token" }
-        let authority = request.head.authority.flatMap { Self.isPlainAuthority($0) ? $0 : nil } ?? listenAuthority
-        return "http://\(authority)/token"
+        let forwardedHost = request.headers[.xForwardedHost].flatMap { $0.split(separator: ",").last.map { String($0.trimmingWhitespace) } }
+        let host = (forwardedHost ?? request.head.authority).flatMap { Self.isPlainAuthority($0) ? $0 : nil } ?? listenAuthority
+        let forwardedScheme = request.headers[.xForwardedProto].flatMap { $0.split(separator: ",").last?.trimmingWhitespace.lowercased() }
+        let scheme = forwardedScheme.flatMap { ["http", "https"].contains($0) ? $0 : nil } ?? (secure ? "https" : "http")
+        return "\(scheme)://\(host)/token"
     }
 
     /// `name`, `name:port`, `1.2.3.4:port`, `[::1]:port`: letters, digits, `.`, `-`, and IPv6

@@ -9,4 +9,9 @@ extension HTTPField.Name {
     static let ociFiltersApplied = Self("OCI-Filters-Applied")!
     static let ociTag = Self("OCI-Tag")!
     static let link = Self("Link")!
+    static let requestID = Self("X-Request-Id")!
+    /// Believed only from a trusted proxy (`TrustedProxies`); removed from anyone else's request.
+    static let xForwardedFor = Self("X-Forwarded-For")!
+    static let xForwardedProto = Self("X-Forwarded-Proto")!
+    static let xForwardedHost = Self("X-Forwarded-Host")!
 }

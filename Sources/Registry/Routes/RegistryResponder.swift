@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import Synchronization
 
 /// Dispatches every request: the `/v2/` API by path and method, plus the health endpoint. Errors
 /// become the spec's JSON answers here and nowhere else.
@@ -17,12 +18,19 @@ public struct RegistryResponder: HTTPResponder {
     let authenticator: Authenticator?
     let tokens: TokenRoutes?
     let metricsAccess: AuthSettings.MetricsAccess
+    let proxies: TrustedProxies
+    let accessLog: AccessLog
     /// Refusals are logged, but a client that loops on one does not get a line per request.
     let logThrottle = LogThrottle()
 
-    init(registry: RegistryService, authenticator: Authenticator?, metricsAccess: AuthSettings.MetricsAccess) {
+    init(
+        registry: RegistryService, authenticator: Authenticator?, metricsAccess: AuthSettings.MetricsAccess,
+        proxies: TrustedProxies, accessLog: AccessLog
+    ) {
         self.authenticator = authenticator
         self.metricsAccess = metricsAccess
+        self.proxies = proxies
+        self.accessLog = accessLog
         tokens = authenticator.map(TokenRoutes.init(authenticator:))
         metrics = registry.metrics
         blobs = BlobRoutes(registry: registry)
@@ -32,36 +40,100 @@ public struct RegistryResponder: HTTPResponder {
         management = ManagementRoutes(registry: registry, authenticator: authenticator)
     }
 
-    public func respond(to request: Request, context: Context) async throws -> Response {
+    public func respond(to incoming: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
+        let peer = context.remoteAddress?.ipAddress ?? "unknown"
+        var (request, client) = proxies.admit(incoming, peer: peer)
+        let requestID = Self.requestID(request, context: context, trusted: proxies.trusts(peer))
+        let notes = RequestNotes()
+        let received = Atomic<Int>(0)
+        if accessLog.format != .off, [.post, .put, .patch].contains(request.method) {
+            request.body = RequestBody(asyncSequence: request.body.map { buffer in
+                received.add(buffer.readableBytes, ordering: .relaxed)
+                return buffer
+            })
+        }
         // Parsed once: the route needs it, and so does the metrics label.
         let path = Result { try RegistryPath.parse(request.uri.path) }
         var response: Response
         do {
-            response = try await route(request, path: path, context: context)
-        } catch {
-            let registryError = RegistryError(mapping: error)
-            let path = LogText.escaped(request.uri.path)
-            if !registryError.isClientError {
-                context.logger.throttled(.error, "request failed", metadata: [
-                    "method": "\(request.method)", "path": "\(path)", "error": "\(LogText.escaped("\(error)", limit: 1024))",
-                ], by: logThrottle)
-            } else if registryError.status != .unauthorized, !(request.method == .head && registryError.status == .notFound) {
-                // A 401 is the first step of every client's login (and a wrong credential is
-                // logged by the authenticator); a HEAD's 404 is how clients ask whether a blob
-                // is there. Neither is worth a line.
-                context.logger.throttled(.info, "request refused", metadata: [
-                    "method": "\(request.method)", "path": "\(path)", "status": "\(registryError.status.code)",
-                    "reason": "\(LogText.escaped(registryError.message))",
-                ], by: logThrottle)
+            response = try await RequestNotes.$current.withValue(notes) {
+                try await route(request, path: path, address: client, context: context)
             }
-            response = registryError.response(includeBody: request.method != .head)
+        } catch {
+            response = refusal(error, request, context: context)
         }
         response.headers[.dockerDistributionAPIVersion] = "registry/2.0"
+        response.headers[.requestID] = requestID
         metrics.request(
             route: Self.routeLabel(path, request.uri.path), method: request.method.rawValue, status: response.status.code,
             latency: ContinuousClock.now - start)
+        guard accessLog.format != .off else { return response }
+        let entry = AccessLog.Entry(
+            time: .now, remote: client, user: notes.user, method: request.method.rawValue, path: LogText.escaped(request.uri.description, limit: 512),
+            status: response.status.code, bytesIn: received.load(ordering: .relaxed), bytesOut: response.body.contentLength ?? 0,
+            duration: ContinuousClock.now - start, requestID: requestID)
+        guard request.method == .get, case .success(.blob?) = path, (200..<300).contains(response.status.code) else {
+            accessLog.record(entry)
+            return response
+        }
+        // A blob streams long after this returns: its line is written when the last byte is
+        // sent (or the client goes away), with what was sent and how long it took.
+        let log = accessLog
+        let sent = Atomic<Int>(0)
+        let body = response.body.map { buffer in
+            sent.add(buffer.readableBytes, ordering: .relaxed)
+            return buffer
+        }
+        let streamed = entry
+        response.body = ResponseBody(contentLength: response.body.contentLength) { writer in
+            func finish(aborted: Bool) {
+                var entry = streamed
+                entry.aborted = aborted
+                entry.bytesOut = sent.load(ordering: .relaxed)
+                entry.duration = ContinuousClock.now - start
+                log.record(entry)
+            }
+            do {
+                try await body.write(writer)
+            } catch {
+                finish(aborted: true)
+                throw error
+            }
+            finish(aborted: false)
+        }
         return response
+    }
+
+    /// The error answer for `error`, logged as the server's failure or the client's refusal.
+    private func refusal(_ error: any Error, _ request: Request, context: Context) -> Response {
+        let registryError = RegistryError(mapping: error)
+        let path = LogText.escaped(request.uri.path)
+        if !registryError.isClientError {
+            context.logger.throttled(.error, "request failed", metadata: [
+                "method": "\(request.method)", "path": "\(path)", "error": "\(LogText.escaped("\(error)", limit: 1024))",
+            ], by: logThrottle)
+        } else if registryError.status != .unauthorized, !(request.method == .head && registryError.status == .notFound) {
+            // A 401 is the first step of every client's login (and a wrong credential is
+            // logged by the authenticator); a HEAD's 404 is how clients ask whether a blob
+            // is there. Neither is worth a line.
+            context.logger.throttled(.info, "request refused", metadata: [
+                "method": "\(request.method)", "path": "\(path)", "status": "\(registryError.status.code)",
+                "reason": "\(LogText.escaped(registryError.message))",
+            ], by: logThrottle)
+        }
+        return registryError.response(includeBody: request.method != .head)
+    }
+
+    /// The id of the request in the access log and the `X-Request-Id` answer: a trusted proxy's
+    /// own, when it sends a plain one, else the id Hummingbird gave the request's log lines.
+    static func requestID(_ request: Request, context: Context, trusted: Bool) -> String {
+        if trusted, let id = request.headers[.requestID], (1...64).contains(id.utf8.count),
+           id.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) })
+        {
+            return id
+        }
+        return context.logger[metadataKey: "hb.request.id"].map { "\($0)" } ?? "-"
     }
 
     /// What the caller may do beyond the request's own repository: pull from a mount's source,
@@ -146,10 +218,11 @@ public struct RegistryResponder: HTTPResponder {
         }
     }
 
-    private func route(_ request: Request, path parsed: Result<RegistryPath?, any Error>, context: Context) async throws -> Response {
+    private func route(
+        _ request: Request, path parsed: Result<RegistryPath?, any Error>, address: String, context: Context
+    ) async throws -> Response {
         try Self.checkTransferCoding(request.headers)
         let method = request.method
-        let address = context.remoteAddress?.ipAddress ?? "unknown"
         if request.uri.path == "/metrics" {
             return try await metricsExposition(request, address: address)
         }

@@ -30,6 +30,10 @@ public struct RegistryServer: Sendable {
         public var publicURL: String?
         /// Timeouts and a per-address cap against clients that hold connections.
         public var connections = ConnectionLimits()
+        /// Reverse proxies whose `X-Forwarded-*` headers are believed.
+        public var trustedProxies = TrustedProxies.none
+        /// The access log's format; `stowage serve` logs text lines by default.
+        public var accessLog = AccessLog.Format.off
 
         public init() {}
 
@@ -76,20 +80,26 @@ public struct RegistryServer: Sendable {
 
     /// The HTTP application over `service`; `onListening` gets the bound address (port 0 picks
     /// a free one).
+    /// - Parameter accessLog: where request lines go; one of `configuration.accessLog`'s format
+    ///   (on standard output) when not given. The caller closes it.
     public func application(
-        _ service: RegistryService, onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
+        _ service: RegistryService, accessLog: AccessLog? = nil, onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
     ) throws -> some ApplicationProtocol {
+        let accessLog = accessLog ?? AccessLog(format: configuration.accessLog)
         var authenticator: Authenticator?
         if try configuration.resolvedAuthMode() == .token {
             authenticator = Authenticator(
                 accounts: service.accounts, settings: configuration.auth,
                 keys: try SigningKeys.load(directory: Configuration.authDirectory(in: configuration.dataDirectory)),
-                realm: TokenRealm(publicURL: configuration.publicURL, listenAuthority: configuration.listenAuthority), logger: logger)
+                realm: TokenRealm(publicURL: configuration.publicURL, listenAuthority: configuration.listenAuthority, secure: false),
+                logger: logger)
         }
         let limits = configuration.connections
         let counter = ConnectionCounter(limit: limits.perAddress)
         return Application(
-            responder: RegistryResponder(registry: service, authenticator: authenticator, metricsAccess: configuration.auth.metricsAccess),
+            responder: RegistryResponder(
+                registry: service, authenticator: authenticator, metricsAccess: configuration.auth.metricsAccess,
+                proxies: configuration.trustedProxies, accessLog: accessLog),
             server: .http1(configuration: .init(additionalChannelHandlers: [
                 LargeReadsHandler(), ExpectContinueHandler(), ConnectionGuard(limits: limits, counter: counter),
             ])),
@@ -129,11 +139,13 @@ public struct RegistryServer: Sendable {
             // phase, before the store closes.
             let collection = Task { await service.collector.schedule() }
             var failure: (any Error)?
+            let accessLog = AccessLog(format: configuration.accessLog)
             do {
-                try await application(service, onListening: onListening).runService()
+                try await application(service, accessLog: accessLog, onListening: onListening).runService()
             } catch {
                 failure = error
             }
+            accessLog.close()
             collection.cancel()
             await collection.value
             if let failure { throw failure }

@@ -17,6 +17,7 @@ struct RegistryHarness {
     static func run(
         configure: (inout RegistryServer.Configuration) -> Void = { _ in },
         logs: LogCapture? = nil,
+        accessLog: AccessLog? = nil,
         _ body: @escaping @Sendable (RegistryHarness) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-registry-\(UUID().uuidString)").path
@@ -30,7 +31,7 @@ struct RegistryHarness {
         let server = RegistryServer(configuration: configuration, logger: logger)
         let service = try await server.openService()
         do {
-            try await server.application(service).test(.live) { client in
+            try await server.application(service, accessLog: accessLog).test(.live) { client in
                 try await body(RegistryHarness(client: client, service: service, directory: directory))
             }
         } catch {
