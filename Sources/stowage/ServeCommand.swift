@@ -35,6 +35,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("insecure-no-auth"), help: "Allow --auth none on an address other than loopback.")
     var insecureNoAuth = false
 
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain to serve HTTPS with (with --tls-key; SIGHUP reloads both).")
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.")
+    var tlsKey: String?
+
     func run() async throws {
         _ = try SHA256Implementation.fromEnvironment()
         var configuration = try ServeSetting.configuration(file: configFile)
@@ -44,16 +50,20 @@ struct ServeCommand: AsyncParsableCommand {
         if allowForeignLayers { configuration.registry.allowForeignLayers = true }
         if let auth { configuration.authMode = try ServeSetting.authMode(auth) }
         if insecureNoAuth { configuration.forceNoAuth = true }
+        if let tlsCertificate { try ServeSetting.named("tls.certificate").apply(&configuration, tlsCertificate) }
+        if let tlsKey { try ServeSetting.named("tls.key").apply(&configuration, tlsKey) }
+        try ServeSetting.validate(configuration)
         CrashPoint.install(into: &configuration)
 
         var logger = Logger(label: "stowage")
         logger.logLevel = .info
         let server = RegistryServer(configuration: configuration, logger: logger)
         let dataDirectory = configuration.dataDirectory
+        let scheme = configuration.tls == nil ? "http" : "https"
         let output = FileHandle.standardOutput
         try await server.run(announce: { output.write(Data(($0 + "\n").utf8)) }) { host, port in
             // One line on standard output once the socket is bound: scripts and tests wait for it.
-            FileHandle.standardOutput.write(Data("stowage: listening on http://\(host):\(port) (data in \(dataDirectory))\n".utf8))
+            FileHandle.standardOutput.write(Data("stowage: listening on \(scheme)://\(host):\(port) (data in \(dataDirectory))\n".utf8))
         }
     }
 }

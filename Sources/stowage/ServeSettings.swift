@@ -47,6 +47,12 @@ struct ServeSetting: Sendable {
         ServeSetting(key: "public_url", help: "URL clients reach the registry at, e.g. https://registry.example.com") {
             $0.publicURL = try publicURL($1)
         },
+        ServeSetting(key: "tls.certificate", help: "PEM certificate chain; with tls.key the server speaks only TLS") {
+            $0.tls = TLSCertificates.Files(certificate: $1, key: $0.tls?.key ?? "")
+        },
+        ServeSetting(key: "tls.key", help: "PEM private key of tls.certificate") {
+            $0.tls = TLSCertificates.Files(certificate: $0.tls?.certificate ?? "", key: $1)
+        },
         ServeSetting(key: "access_log", help: "one line per request on standard output: text, json or off") { configuration, value in
             guard let format = AccessLog.Format(rawValue: value) else {
                 throw Invalid(description: "access log '\(value)' is not one of: \(AccessLog.Format.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -97,6 +103,13 @@ struct ServeSetting: Sendable {
             $0.registry.collection.compactBytesPerSecond = try number($1, in: 1...Limits.bytes)
         },
     ]
+
+    /// Checks what single settings cannot: the certificate and its key come together.
+    static func validate(_ configuration: RegistryServer.Configuration) throws {
+        if let tls = configuration.tls, tls.certificate.isEmpty || tls.key.isEmpty {
+            throw Invalid(description: "tls.certificate and tls.key (--tls-cert and --tls-key) must be given together")
+        }
+    }
 
     /// The setting with `key`; flags that duplicate a setting go through it, so they are
     /// checked the same way.

@@ -62,6 +62,11 @@ final class ServerProcess: @unchecked Sendable {
 
     var pid: Int32 { process.processIdentifier }
 
+    /// Sends `signal` (SIGHUP: reload the certificate).
+    func send(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
     /// The first administrator's token a fresh install in token mode prints once.
     var bootstrapToken: String? {
         guard let announcement = lines.firstIndex(where: { $0.contains("created the first administrator") }),
@@ -83,8 +88,10 @@ final class ServerProcess: @unchecked Sendable {
     var standardError: String { (try? String(contentsOf: errorURL, encoding: .utf8)) ?? "" }
 
     private func listeningPort() -> Int? {
-        for line in lines where line.hasPrefix("stowage: listening on http://127.0.0.1:") {
-            let rest = line.dropFirst("stowage: listening on http://127.0.0.1:".count)
+        for line in lines {
+            guard let prefix = ["stowage: listening on http://127.0.0.1:", "stowage: listening on https://127.0.0.1:"]
+                .first(where: line.hasPrefix) else { continue }
+            let rest = line.dropFirst(prefix.count)
             if let port = Int(rest.prefix(while: \.isNumber)), port > 0 { return port }
         }
         return nil

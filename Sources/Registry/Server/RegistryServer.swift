@@ -1,6 +1,12 @@
 import BlobStore
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import CStowageSystem
 import Hummingbird
+import HummingbirdCore
+import HummingbirdHTTP2
 import Logging
 import NIOCore
 
@@ -30,6 +36,9 @@ public struct RegistryServer: Sendable {
         public var publicURL: String?
         /// Timeouts and a per-address cap against clients that hold connections.
         public var connections = ConnectionLimits()
+        /// The certificate and key files; with them the server speaks only TLS (HTTP/2 and
+        /// HTTP/1.1 by ALPN).
+        public var tls: TLSCertificates.Files?
         /// Reverse proxies whose `X-Forwarded-*` headers are believed.
         public var trustedProxies = TrustedProxies.none
         /// The access log's format; `stowage serve` logs text lines by default.
@@ -80,29 +89,52 @@ public struct RegistryServer: Sendable {
 
     /// The HTTP application over `service`; `onListening` gets the bound address (port 0 picks
     /// a free one).
-    /// - Parameter accessLog: where request lines go; one of `configuration.accessLog`'s format
-    ///   (on standard output) when not given. The caller closes it.
+    /// - Parameters:
+    ///   - accessLog: where request lines go; one of `configuration.accessLog`'s format (on
+    ///     standard output) when not given. The caller closes it.
+    ///   - certificates: the TLS certificates when `configuration.tls` is set; read from its
+    ///     files when not given. The caller reloads them.
     public func application(
-        _ service: RegistryService, accessLog: AccessLog? = nil, onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
+        _ service: RegistryService, accessLog: AccessLog? = nil, certificates: TLSCertificates? = nil,
+        onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
     ) throws -> some ApplicationProtocol {
         let accessLog = accessLog ?? AccessLog(format: configuration.accessLog)
+        let certificates = try certificates ?? configuration.tls.map(TLSCertificates.init(files:))
         var authenticator: Authenticator?
         if try configuration.resolvedAuthMode() == .token {
             authenticator = Authenticator(
                 accounts: service.accounts, settings: configuration.auth,
                 keys: try SigningKeys.load(directory: Configuration.authDirectory(in: configuration.dataDirectory)),
-                realm: TokenRealm(publicURL: configuration.publicURL, listenAuthority: configuration.listenAuthority, secure: false),
+                realm: TokenRealm(
+                    publicURL: configuration.publicURL, listenAuthority: configuration.listenAuthority, secure: certificates != nil),
                 logger: logger)
         }
         let limits = configuration.connections
         let counter = ConnectionCounter(limit: limits.perAddress)
+        let server: HTTPServerBuilder
+        if let certificates {
+            // Over TLS the HTTP handlers run per HTTP/2 stream (or HTTP/1.1 connection): the
+            // connection is counted, and its handshake timed, by a guard of its own. Larger
+            // socket reads buy nothing under TLS records of 16 KiB (and a stream refuses them).
+            let streams = HTTP1Channel.Configuration(additionalChannelHandlers: [
+                ExpectContinueHandler(), ConnectionGuard(limits: limits, counter: ConnectionCounter(limit: 0)),
+            ])
+            let tls = certificates.serverConfiguration()
+            server = HTTPServerBuilder { responder in
+                TLSGuardedChannel(
+                    base: try HTTP2UpgradeChannel(tlsConfiguration: tls, configuration: .init(streamConfiguration: streams), responder: responder),
+                    limits: limits, counter: counter)
+            }
+        } else {
+            server = .http1(configuration: .init(additionalChannelHandlers: [
+                LargeReadsHandler(), ExpectContinueHandler(), ConnectionGuard(limits: limits, counter: counter),
+            ]))
+        }
         return Application(
             responder: RegistryResponder(
                 registry: service, authenticator: authenticator, metricsAccess: configuration.auth.metricsAccess,
                 proxies: configuration.trustedProxies, accessLog: accessLog),
-            server: .http1(configuration: .init(additionalChannelHandlers: [
-                LargeReadsHandler(), ExpectContinueHandler(), ConnectionGuard(limits: limits, counter: counter),
-            ])),
+            server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 let address = channel.localAddress
@@ -124,6 +156,10 @@ public struct RegistryServer: Sendable {
         // fifth of the CPU time of a pull. Keeping up to 32 MiB of free heap per arena reuses
         // them instead.
         _ = stowage_keep_heap_memory(8 << 20, 32 << 20)
+        // Bad certificate files stop the start, before the store is opened.
+        let certificates = try configuration.tls.map(TLSCertificates.init(files:))
+        let hangUp = Self.reloadOnHangUp(certificates, logger: logger)
+        defer { hangUp.cancel() }
         let service = try await openService()
         do {
             if mode == .none {
@@ -141,7 +177,7 @@ public struct RegistryServer: Sendable {
             var failure: (any Error)?
             let accessLog = AccessLog(format: configuration.accessLog)
             do {
-                try await application(service, accessLog: accessLog, onListening: onListening).runService()
+                try await application(service, accessLog: accessLog, certificates: certificates, onListening: onListening).runService()
             } catch {
                 failure = error
             }
@@ -154,5 +190,27 @@ public struct RegistryServer: Sendable {
             throw error
         }
         try await service.store.close()
+    }
+
+    /// SIGHUP reads the certificate files again (the way to pick up a renewed certificate
+    /// without a restart); a failed read is logged and the certificate in use stays. Without
+    /// TLS, SIGHUP is ignored rather than left to end the process.
+    private static func reloadOnHangUp(_ certificates: TLSCertificates?, logger: Logger) -> any DispatchSourceSignal {
+        signal(SIGHUP, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        source.setEventHandler {
+            guard let certificates else {
+                logger.notice("SIGHUP: no TLS certificate to reload")
+                return
+            }
+            do {
+                try certificates.reload()
+                logger.notice("SIGHUP: TLS certificate reloaded", metadata: ["certificate": "\(certificates.files.certificate)"])
+            } catch {
+                logger.error("SIGHUP: TLS certificate not reloaded; the one in use stays", metadata: ["error": "\(error)"])
+            }
+        }
+        source.resume()
+        return source
     }
 }
