@@ -21,6 +21,9 @@ struct ExternalTool {
     /// How to get each tool, for the message when it is missing.
     static let installHints: [String: String] = [
         "skopeo": "apt-get install -y skopeo",
+        "podman": "apt-get install -y podman",
+        "openssl": "apt-get install -y openssl",
+        "curl": "apt-get install -y curl",
         "python3": "apt-get install -y python3 python3-pip",
         "zstd": "apt-get install -y zstd",
         "gzip": "apt-get install -y gzip",
