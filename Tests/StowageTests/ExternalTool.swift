@@ -24,6 +24,7 @@ struct ExternalTool {
         "podman": "apt-get install -y podman",
         "openssl": "apt-get install -y openssl",
         "curl": "apt-get install -y curl",
+        "nginx": "apt-get install -y nginx-light",
         "python3": "apt-get install -y python3 python3-pip",
         "zstd": "apt-get install -y zstd",
         "gzip": "apt-get install -y gzip",
