@@ -25,6 +25,7 @@ struct ExternalTool {
         "openssl": "apt-get install -y openssl",
         "curl": "apt-get install -y curl",
         "nginx": "apt-get install -y nginx-light",
+        "dockerd": "apt-get install -y docker.io",
         "python3": "apt-get install -y python3 python3-pip",
         "zstd": "apt-get install -y zstd",
         "gzip": "apt-get install -y gzip",
