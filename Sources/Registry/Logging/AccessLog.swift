@@ -13,7 +13,7 @@ public final class AccessLog: Sendable {
     }
 
     /// What one request did, as the log line says it.
-    struct Entry: Sendable {
+    struct Entry: Sendable, Encodable {
         var time: Date
         var remote: String
         var user: String?
@@ -25,6 +25,30 @@ public final class AccessLog: Sendable {
         var duration: Duration
         var requestID: String
         var aborted = false
+
+        var milliseconds: Double {
+            Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case time, remote, user, method, path, status, bytesIn = "bytes_in", bytesOut = "bytes_out"
+            case duration = "duration_ms", requestID = "request_id", aborted
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(AccessLog.timestamp(time), forKey: .time)
+            try container.encode(remote, forKey: .remote)
+            try container.encodeIfPresent(user, forKey: .user)
+            try container.encode(method, forKey: .method)
+            try container.encode(path, forKey: .path)
+            try container.encode(status, forKey: .status)
+            try container.encode(bytesIn, forKey: .bytesIn)
+            try container.encode(bytesOut, forKey: .bytesOut)
+            try container.encode((milliseconds * 10).rounded() / 10, forKey: .duration)
+            try container.encode(requestID, forKey: .requestID)
+            if aborted { try container.encode(true, forKey: .aborted) }
+        }
     }
 
     private struct Queue {
@@ -86,35 +110,15 @@ public final class AccessLog: Sendable {
     }
 
     static func text(_ entry: Entry) -> String {
-        let milliseconds = Double(entry.duration.components.attoseconds) / 1e15 + Double(entry.duration.components.seconds) * 1000
-        return "\(timestamp(entry.time)) \(entry.remote) \(entry.user ?? "-") \"\(entry.method) \(entry.path)\" \(entry.status)"
-            + " in=\(entry.bytesIn) out=\(entry.bytesOut) \(String(format: "%.1f", milliseconds))ms id=\(entry.requestID)"
+        "\(timestamp(entry.time)) \(entry.remote) \(entry.user ?? "-") \"\(entry.method) \(entry.path)\" \(entry.status)"
+            + " in=\(entry.bytesIn) out=\(entry.bytesOut) \(String(format: "%.1f", entry.milliseconds))ms id=\(entry.requestID)"
             + (entry.aborted ? " aborted" : "") + "\n"
     }
 
     static func json(_ entry: Entry) -> String {
-        struct Line: Encodable {
-            let time: String
-            let remote: String
-            let user: String?
-            let method: String
-            let path: String
-            let status: Int
-            let bytesIn: Int
-            let bytesOut: Int
-            let durationMs: Double
-            let requestId: String
-            let aborted: Bool?
-        }
-        let milliseconds = Double(entry.duration.components.attoseconds) / 1e15 + Double(entry.duration.components.seconds) * 1000
-        let line = Line(
-            time: timestamp(entry.time), remote: entry.remote, user: entry.user, method: entry.method, path: entry.path,
-            status: entry.status, bytesIn: entry.bytesIn, bytesOut: entry.bytesOut, durationMs: (milliseconds * 10).rounded() / 10,
-            requestId: entry.requestID, aborted: entry.aborted ? true : nil)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return String(decoding: (try? encoder.encode(line)) ?? Data(), as: UTF8.self) + "\n"
+        return String(decoding: (try? encoder.encode(entry)) ?? Data(), as: UTF8.self) + "\n"
     }
 
     /// UTC with milliseconds: `2026-12-03T08:10:00.123Z`.
