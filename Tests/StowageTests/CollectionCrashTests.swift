@@ -3,9 +3,9 @@ import Foundation
 import TestSupport
 import Testing
 
-/// A real server killed with SIGKILL in each phase of garbage collection: after a restart the
-/// store opens, everything referenced pulls and verifies, later runs finish the job, and
-/// `stowage-fsck --level verify` finds nothing wrong.
+/// A real server killed with SIGKILL in each phase of garbage collection: `stowage-fsck` finds
+/// nothing wrong with the store as the crash left it, and its repair mends nothing; after a restart the store opens, everything referenced pulls and
+/// verifies, later runs finish the job, and `stowage-fsck --level verify` finds nothing wrong.
 @Suite("Garbage collection crashes")
 struct CollectionCrashTests {
     /// No schedule, no grace period, no restore window: a run acts on what a second ago left.
@@ -45,6 +45,11 @@ struct CollectionCrashTests {
             guard (try? await client.collect()) != nil else { break }
         }
         #expect(await server.waitForDeath(seconds: 10), "the server never reached \(phase)")
+        let fsck = BuiltExecutable.url("stowage-fsck")
+        let check = try ChildRun.run(fsck, ["--data-dir", server.dataDirectory, "--level", "structure"])
+        #expect(check.status == 0, "\(check)")
+        let repair = try ChildRun.run(fsck, ["--data-dir", server.dataDirectory, "--level", "verify", "--repair"])
+        #expect(repair.status == 0, "\(repair)")
 
         let restarted = try await ServerProcess.start(environment: Self.environment, directory: server.directory)
         let again = WireClient(server: restarted)
@@ -57,7 +62,7 @@ struct CollectionCrashTests {
         #expect(report["blobs"] as? Int == kept.blobs.count + 1, "only the kept image's blobs and its manifest remain")
         try await again.pull("octo/kept", kept.digest)
         #expect(await restarted.stop(keepingData: true) == 0)
-        let fsck = try ChildRun.run(BuiltExecutable.url("stowage-fsck"), ["--data-dir", server.dataDirectory, "--level", "verify"])
-        #expect(fsck.status == 0, "\(fsck)")
+        let verify = try ChildRun.run(fsck, ["--data-dir", server.dataDirectory, "--level", "verify"])
+        #expect(verify.status == 0, "\(verify)")
     }
 }

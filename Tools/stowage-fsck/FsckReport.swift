@@ -58,6 +58,7 @@ struct FsckReport {
             lines.append("a server holds the directory (\(holder)): checked beside it, read-only; the tail of a pack it is writing is not judged")
         }
         if stats.quarantined > 0 { lines.append("\(Format.count(stats.quarantined, "record")) quarantined by repairs (never served)") }
+        if stats.deleted > 0 { lines.append("\(Format.count(stats.deleted, "record")) deleted by garbage collection, still in shared packs until compaction") }
 
         if let repair {
             lines.append("")
@@ -99,7 +100,8 @@ struct FsckReport {
         }
         lines.append(contentsOf: repair.store.cut.map { "cut and sealed \($0)" })
         if !repair.store.packIndexesWritten.isEmpty { lines.append("rewrote \(repair.store.packIndexesWritten.count) pack index file(s)") }
-        if repair.store.publishedIndexWritten { lines.append("rebuilt index/current.idx from the packs") }
+        if repair.store.deletionListWritten { lines.append("wrote index/deleted, the records collection deleted") }
+        if repair.store.publishedIndexWritten { lines.append("rebuilt index/current.idx from the packs, without the records collection deleted") }
         lines.append(contentsOf: repair.store.uploadsDropped.map { "dropped upload \($0), which could not resume" })
         if let references = repair.references, !references.isEmpty {
             lines.append("dropped \(references.linksDropped) blob link(s), \(references.manifestsDropped) manifest(s) and \(references.tagsDropped) tag(s) that pointed at nothing")

@@ -7,6 +7,11 @@ struct CheckState {
     var findings: [StoreFinding] = []
     var statistics = StoreReport.Statistics()
     var quarantine = QuarantineList()
+    /// Records collection deleted (docs/FORMAT.md, "Deletion list"): not a problem, not a copy.
+    var deletions = DeletionList()
+    /// The list was missing or unreadable and `deletions` was derived from the published index:
+    /// a repair writes it.
+    var deletionsDerived = false
     var packIDs: [UInt64] = []
     var packIndexIDs: Set<UInt64> = []
     var published: IndexFile?
@@ -21,10 +26,7 @@ struct CheckState {
     /// Packs that could not be read at all (an I/O error, not damage): a repair must not guess.
     var unreadablePacks: [UInt64: String] = [:]
 
-    struct RecordKey: Hashable, Sendable {
-        let packID: UInt64
-        let offset: UInt64
-    }
+    typealias RecordKey = RecordPlace
 
     init(directory: DataDirectory, holder: LockHolder?) {
         self.directory = directory
@@ -67,6 +69,19 @@ struct CheckState {
         }
         published?.forEach { digest, location in indexed[RecordKey(packID: location.packID, offset: location.offset)] = digest }
         statistics.packs = packIDs.count
+        loadDeletions()
+    }
+
+    /// Read after the published index: a server publishing meanwhile writes the list first, so
+    /// the list read is at least as new as the index, and a record the index lacks is named.
+    private mutating func loadDeletions() {
+        do {
+            if let list = try DeletionList.load(directory) { deletions = list } else { deletionsDerived = true }
+        } catch {
+            deletionsDerived = true
+            add(.deletionListDamaged, directory.deletionList,
+                "\(error); the records the published index leaves out are taken for deleted, and a repair writes the list again")
+        }
     }
 
     private var covered: Set<UInt64> { Set(published?.coveredPacks ?? []) }
@@ -100,6 +115,17 @@ struct CheckState {
                 add(.unreadable, path, pack: id, "\(error)")
             }
         }
+    }
+
+    /// For a store without a readable deletion list: what collection deleted is what the
+    /// published index leaves out of the packs it covers (the list's own rule, docs/FORMAT.md).
+    mutating func deriveDeletions() {
+        guard deletionsDerived, let published else { return }
+        deletions = DeletionList.derived(published: published, records: walks.values.flatMap(\.entries))
+    }
+
+    func isDead(_ location: BlobLocation) -> Bool {
+        deletions.contains(location)
     }
 
     private mutating func report(_ walk: PackWalker) {
@@ -154,8 +180,13 @@ struct CheckState {
             }
             var entries: [RecordKey: BlobLocation] = [:]
             file.forEach { _, location in entries[RecordKey(packID: id, offset: location.offset)] = location }
-            let records = Dictionary(walk.entries.map { (RecordKey(packID: id, offset: $0.1.offset), $0.1) }) { first, _ in first }
-                .filter { !quarantine.contains(packID: id, offset: $0.key.offset) }
+            // An index lists a digest once: where two pushes of a blob raced into the pack, the
+            // first record stands for both (the second is a dead copy).
+            var seen = Set<Digest>()
+            let records = Dictionary(
+                walk.entries.filter { !quarantine.contains(packID: id, offset: $0.1.offset) && seen.insert($0.0).inserted }
+                    .map { ($0.1.place, $0.1) }
+            ) { first, _ in first }
             if entries != records {
                 add(.indexDamaged, path, pack: id,
                     "pack index lists \(entries.count) record(s) that do not match the \(records.count) whole record(s) in the pack")
@@ -166,7 +197,11 @@ struct CheckState {
     mutating func checkPublishedIndex() {
         guard let published else { return }
         var byPack: [UInt64: [(Digest, BlobLocation)]] = [:]
-        published.forEach { digest, location in byPack[location.packID, default: []].append((digest, location)) }
+        // An entry the deletion list names is one a crash left between the list's write and the
+        // index's: dead, whatever stands there.
+        published.forEach { digest, location in
+            if !isDead(location) { byPack[location.packID, default: []].append((digest, location)) }
+        }
         for (id, entries) in byPack.sorted(by: { $0.key < $1.key }) {
             guard let walk = walks[id] else { continue }
             let path = directory.packPath(id)
@@ -200,7 +235,7 @@ struct CheckState {
         for id in Set(published.coveredPacks).sorted() {
             guard let walk = walks[id] else { continue }
             for (digest, location) in walk.entries
-            where published.lookup(digest) == nil && !quarantine.contains(packID: id, offset: location.offset) {
+            where published.lookup(digest) == nil && !quarantine.contains(packID: id, offset: location.offset) && !isDead(location) {
                 add(.unindexedRecord, directory.packPath(id), pack: id, offset: location.offset, digest: digest,
                     "whole record in a pack the published index covers, but the index does not list its blob")
             }
@@ -254,7 +289,8 @@ struct CheckState {
         for walk in walks.values {
             for (digest, location) in walk.entries {
                 let key = RecordKey(packID: walk.packID, offset: location.offset)
-                guard badRecords[key] == nil, !quarantine.contains(packID: walk.packID, offset: location.offset) else { continue }
+                guard badRecords[key] == nil, !quarantine.contains(packID: walk.packID, offset: location.offset), !isDead(location)
+                else { continue }
                 if good[digest] == nil || published?.lookup(digest) == location { good[digest] = location }
             }
         }
@@ -263,13 +299,17 @@ struct CheckState {
 
     func report(level: CheckLevel) -> StoreReport {
         let good = goodLocations()
-        var known = Set(indexed.values)
+        // Blobs whose only records collection deleted are not lost: they are gone on purpose.
+        var known = Set(indexed.filter { !deletions.contains($0.key) }.values)
         for walk in walks.values {
-            for damage in walk.damage { if let digest = damage.header?.digest { known.insert(digest) } }
-            for (digest, _) in walk.entries { known.insert(digest) }
+            for damage in walk.damage where !deletions.contains(RecordPlace(packID: walk.packID, offset: damage.offset)) {
+                if let digest = damage.header?.digest { known.insert(digest) }
+            }
+            for (digest, location) in walk.entries where !isDead(location) { known.insert(digest) }
         }
         var statistics = statistics
         statistics.blobs = good.count
+        statistics.deleted = walks.values.reduce(0) { $0 + $1.entries.filter { isDead($0.1) }.count }
         statistics.quarantined = quarantine.entries.count
         return StoreReport(
             level: level, findings: findings, lost: known.filter { good[$0] == nil }.sorted(),

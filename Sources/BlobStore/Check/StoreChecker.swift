@@ -38,6 +38,7 @@ public struct StoreChecker: Sendable {
         var state = CheckState(directory: directory, holder: LockHolder.current(dataDirectory: path))
         try state.loadFiles()
         state.checkFraming()
+        state.deriveDeletions()
         state.checkPackIndexes()
         state.checkPublishedIndex()
         if level >= .scrub {
@@ -67,7 +68,10 @@ public struct StoreChecker: Sendable {
         }
         var jobs: [Job] = []
         for walk in state.walks.values {
-            for record in walk.records where !state.quarantine.contains(packID: walk.packID, offset: record.offset) {
+            // Records collection deleted are never served again: damage in them harms nothing.
+            for record in walk.records
+            where !state.quarantine.contains(packID: walk.packID, offset: record.offset)
+                && !state.deletions.contains(RecordPlace(packID: walk.packID, offset: record.offset)) {
                 jobs.append(Job(packID: walk.packID, path: walk.path, record: record, hash: isSampled(record.header.digest)))
             }
         }

@@ -19,6 +19,7 @@ public struct StoreFinding: Sendable, Hashable, Codable, CustomStringConvertible
         case entryOverlap = "entry-overlap"
         case unindexedRecord = "unindexed-record"
         case quarantineDamaged = "quarantine-damaged"
+        case deletionListDamaged = "deletion-list-damaged"
         case uploadState = "upload-state"
         case unreadable = "unreadable"
     }

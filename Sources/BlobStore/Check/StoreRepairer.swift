@@ -22,10 +22,12 @@ public enum StoreRepairer {
         public var cut: [String] = []
         public var packIndexesWritten: [String] = []
         public var publishedIndexWritten = false
+        public var deletionListWritten = false
         public var uploadsDropped: [String] = []
 
         public var isEmpty: Bool {
-            quarantined.isEmpty && cut.isEmpty && packIndexesWritten.isEmpty && !publishedIndexWritten && uploadsDropped.isEmpty
+            quarantined.isEmpty && cut.isEmpty && packIndexesWritten.isEmpty && !publishedIndexWritten && !deletionListWritten
+                && uploadsDropped.isEmpty
         }
     }
 
@@ -74,7 +76,14 @@ public enum StoreRepairer {
             {
                 outcome.packIndexesWritten.append("packs/pack-\(DataDirectory.hex(id)).idx")
             }
-            published.append(contentsOf: entries)
+            // What collection deleted stays deleted: the rebuild takes only live records.
+            published.append(contentsOf: entries.filter { !state.isDead($0.1) })
+        }
+        // The list before the index, as a publication writes them (docs/FORMAT.md, "Deletion list").
+        let deletions = state.deletions.keeping(packs: Set(state.packIDs))
+        if state.deletionsDerived || deletions != state.deletions {
+            try deletions.write(to: directory)
+            outcome.deletionListWritten = true
         }
         // Where a blob is stored twice, the copy the old index served stays the one served:
         // encoding keeps the first entry of a digest.

@@ -7,6 +7,8 @@ public struct StoreReport: Sendable {
         /// Blobs with a good copy.
         public var blobs = 0
         public var quarantined = 0
+        /// Records collection deleted that are still in their packs (until compaction).
+        public var deleted = 0
         /// Bytes of pack files.
         public var storedBytes: UInt64 = 0
         /// Payload bytes checked against their XXH3s (scrub and verify).

@@ -9,10 +9,12 @@ import Darwin
 /// from its metadata); the engine only guarantees that nothing it still indexes is lost.
 ///
 /// `remove` only drops index entries, in memory; `compact` gives the space back, with one
-/// publication for all that happened since. The index is always published before pack files go:
-/// a crash between the two leaves packs the published index does not cover, which the next open
-/// indexes again, and a crash before the publication brings removed entries back. Either way the
-/// blobs are garbage the next collection finds once more; nothing indexed is ever lost.
+/// publication for all that happened since. A crash before that publication brings removed
+/// entries back: garbage the next collection finds once more, nothing indexed is ever lost. The
+/// publication names every record it leaves out in the deletion list first, and pack files go
+/// only after it: a crash between the two leaves packs the published index does not cover, which
+/// the next open indexes again without the records the list names (docs/FORMAT.md, "Deletion
+/// list"), and a repair by stowage-fsck leaves them out too.
 extension BlobStore {
     /// Drops the digests from the index. Their records stay on disk until `compact` deletes
     /// the packs left without a live record and copies the live ones out of mostly dead packs.
@@ -113,15 +115,16 @@ extension BlobStore {
         return result
     }
 
-    /// Publishes an index that no longer covers `packs`, then deletes their files; returns the
-    /// bytes the files held. Readers that opened a pack before keep reading it: an unlinked file
-    /// lives until its last descriptor closes.
+    /// Publishes an index that no longer covers `packs`, then deletes their files, then their
+    /// entries in the deletion list; returns the bytes the files held. Readers that opened a pack
+    /// before keep reading it: an unlinked file lives until its last descriptor closes.
     private func retireAndDelete(_ packs: Set<UInt64>, checkpoint: @Sendable (CollectionCheckpoint) -> Void) async throws -> UInt64 {
         index.retire(packs)
         try await publisher.publish()
         checkpoint(.published)
+        guard !packs.isEmpty else { return 0 }
         let directory = self.directory
-        return try await BlockingIO.run {
+        let freed = try await BlockingIO.run {
             var freed: UInt64 = 0
             for id in packs.sorted() {
                 freed += try FileSystem.fileSize(directory.packPath(id)) ?? 0
@@ -129,9 +132,12 @@ extension BlobStore {
                 try FileSystem.remove(directory.packIndexPath(id))
                 try FileSystem.remove(directory.packPath(id))
             }
-            if !packs.isEmpty { try FileSystem.syncDirectory(directory.packs) }
+            try FileSystem.syncDirectory(directory.packs)
             return freed
         }
+        // Only now: while a file may still be there, its dead records must stay named.
+        try await publisher.forget(packs)
+        return freed
     }
 }
 

@@ -14,24 +14,28 @@ final class LiveIndex: Sendable {
         /// Packs that will never change again (sealed shared packs, solo packs) but that the
         /// published index does not cover yet, even if none of their entries is new.
         var closedPacks: Set<UInt64> = []
-        /// Entries that garbage collection removed or compaction moved, whether in `published`
-        /// or only on their way into it: a lookup skips them until the next publication leaves
-        /// them out of the file.
-        var removed: [Digest: BlobLocation] = [:]
+        /// Records the index stopped pointing at, or never took, since the last publication:
+        /// removed by garbage collection, moved by compaction, or a second copy of a blob that
+        /// was already indexed. By place, not digest: a blob removed, pushed again and removed
+        /// again is two records. A lookup skips a published entry named here; the next
+        /// publication names them in the deletion list, then leaves them out of the file.
+        var dead: [RecordPlace: Digest] = [:]
         /// Packs the next publication stops covering, because nothing in them is indexed any more.
         var retiredPacks: Set<UInt64> = []
 
         func lookup(_ digest: Digest) -> BlobLocation? {
             if let location = overlay[digest] { return location }
-            guard let location = published?.lookup(digest), removed[digest] != location else { return nil }
+            guard let location = published?.lookup(digest), dead[location.place] == nil else { return nil }
             return location
         }
     }
 
     private let state: Mutex<State>
 
-    init(published: IndexFile?) {
-        state = Mutex(State(published: published))
+    /// `dead`: published entries the deletion list names (a crash came between the list's
+    /// write and the index's), left out from the start.
+    init(published: IndexFile?, dead: [RecordPlace: Digest] = [:]) {
+        state = Mutex(State(published: published, dead: dead))
     }
 
     func lookup(_ digest: Digest) -> BlobLocation? {
@@ -42,7 +46,12 @@ final class LiveIndex: Sendable {
     @discardableResult
     func insert(_ digest: Digest, _ location: BlobLocation) -> BlobLocation {
         state.withLock { state in
-            if let existing = state.lookup(digest) { return existing }
+            if let existing = state.lookup(digest) {
+                // A second copy (two pushes of the blob raced, or an uncovered pack holds one):
+                // dead from the start, so that no rebuild takes it once the first one goes.
+                if existing != location { state.dead[location.place] = digest }
+                return existing
+            }
             state.overlay[digest] = location
             return location
         }
@@ -65,22 +74,26 @@ final class LiveIndex: Sendable {
         state.withLock { state in
             guard let location = state.lookup(digest) else { return nil }
             state.overlay[digest] = nil
-            // A tombstone even for an overlay entry: a publication that took its snapshot before
-            // this removal may still be writing the entry into the next published index.
-            state.removed[digest] = location
+            // Dead even as an overlay entry: a publication that took its snapshot before this
+            // removal may still be writing the entry into the next published index.
+            state.dead[location.place] = digest
             return location
         }
     }
 
     /// Points the digest at its copy, if it is still where compaction found it; returns whether
-    /// it moved.
+    /// it moved. Either the old record or the copy is dead.
     @discardableResult
     func relocate(_ digest: Digest, from old: BlobLocation, to new: BlobLocation) -> Bool {
         state.withLock { state in
-            guard state.lookup(digest) == old else { return false }
+            guard state.lookup(digest) == old else {
+                // Removed (or moved) while it was being copied: the copy holds nothing indexed.
+                state.dead[new.place] = digest
+                return false
+            }
             state.overlay[digest] = new
             // Whether `old` is published yet or only on its way there (see `remove`).
-            state.removed[digest] = old
+            state.dead[old.place] = digest
             return true
         }
     }
@@ -100,12 +113,12 @@ final class LiveIndex: Sendable {
         let published: IndexFile?
         /// Overlay entries of packs that are no longer written to.
         let merged: [Digest: BlobLocation]
-        /// Entries of `published` to leave out.
-        let removed: [Digest: BlobLocation]
+        /// Records to name in the deletion list, and to leave out of the file.
+        let dead: [RecordPlace: Digest]
         let closedPacks: Set<UInt64>
         let retiredPacks: Set<UInt64>
 
-        var isEmpty: Bool { published != nil && closedPacks.isEmpty && removed.isEmpty && retiredPacks.isEmpty }
+        var isEmpty: Bool { published != nil && closedPacks.isEmpty && dead.isEmpty && retiredPacks.isEmpty }
 
         /// The index file this publication makes: the published entries it does not leave out,
         /// the merged ones, and every pack it covers.
@@ -113,7 +126,7 @@ final class LiveIndex: Sendable {
             var entries: [(Digest, BlobLocation)] = []
             entries.reserveCapacity((published?.count ?? 0) + merged.count)
             published?.forEach { digest, location in
-                if removed[digest] != location { entries.append((digest, location)) }
+                if dead[location.place] == nil { entries.append((digest, location)) }
             }
             entries.append(contentsOf: merged.map { ($0.key, $0.value) })
             let packs = closedPacks.union(published?.coveredPacks ?? []).subtracting(retiredPacks)
@@ -128,12 +141,12 @@ final class LiveIndex: Sendable {
         state.withLock { state in
             let merged = state.overlay.filter { !state.openPacks.contains($0.value.packID) }
             return Publication(
-                published: state.published, merged: merged, removed: state.removed,
+                published: state.published, merged: merged, dead: state.dead,
                 closedPacks: state.closedPacks.union(merged.values.map(\.packID)), retiredPacks: state.retiredPacks)
         }
     }
 
-    /// Swaps in a newly published file and drops the overlay entries, tombstones and retired
+    /// Swaps in a newly published file and drops the overlay entries, dead records and retired
     /// packs it now accounts for.
     func didPublish(_ file: IndexFile, _ publication: Publication) {
         state.withLock { state in
@@ -143,8 +156,8 @@ final class LiveIndex: Sendable {
             for (digest, location) in publication.merged where state.overlay[digest] == location {
                 state.overlay[digest] = nil
             }
-            for (digest, location) in publication.removed where state.removed[digest] == location {
-                state.removed[digest] = nil
+            for (place, digest) in publication.dead where state.dead[place] == digest {
+                state.dead[place] = nil
             }
         }
     }
@@ -161,7 +174,7 @@ final class LiveIndex: Sendable {
         var entries: [(Digest, BlobLocation)] = state.overlay.map { ($0.key, $0.value) }
         entries.reserveCapacity(state.overlay.count + (state.published?.count ?? 0))
         state.published?.forEach { digest, location in
-            if state.overlay[digest] == nil, state.removed[digest] != location { entries.append((digest, location)) }
+            if state.overlay[digest] == nil, state.dead[location.place] == nil { entries.append((digest, location)) }
         }
         return entries
     }
@@ -181,6 +194,9 @@ final class LiveIndex: Sendable {
     var closedPacks: Set<UInt64> {
         state.withLock { $0.closedPacks.union($0.published?.coveredPacks ?? []).subtracting($0.retiredPacks) }
     }
+
+    /// Whether records wait to be named in the deletion list and left out of the published index.
+    var hasDeadRecords: Bool { state.withLock { !$0.dead.isEmpty } }
 
     /// Closed packs waiting for the next publication.
     var pendingClosedPacks: Int { state.withLock { $0.closedPacks.count } }

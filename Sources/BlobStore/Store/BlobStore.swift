@@ -36,7 +36,7 @@ public final class BlobStore: Sendable {
         self.lock = lock
         self.index = recovered.index
         self.packIDs = PackIDAllocator(after: recovered.highestPackID)
-        let publisher = IndexPublisher(path: directory.publishedIndex, index: recovered.index)
+        let publisher = IndexPublisher(directory: directory, index: recovered.index, deletions: recovered.deletions)
         self.publisher = publisher
         self.writer = SharedPackWriter(
             directory: directory, index: recovered.index, packIDs: packIDs, sizeLimit: options.packSizeLimit,

@@ -8,6 +8,8 @@ struct DataDirectory: Sendable {
     var indexDirectory: String { root + "/index" }
     var uploads: String { root + "/uploads" }
     var publishedIndex: String { indexDirectory + "/current.idx" }
+    /// Records no index may point at again (docs/FORMAT.md, "Deletion list").
+    var deletionList: String { indexDirectory + "/deleted" }
     var lock: String { root + "/LOCK" }
 
     func packPath(_ id: UInt64) -> String { "\(packs)/pack-\(Self.hex(id)).pack" }

@@ -4,14 +4,16 @@ import Glibc
 import Darwin
 #endif
 
-/// What opening a data directory finds and mends (docs/FORMAT.md, "Index file" and "Recovery of
-/// an unsealed shared pack"). It reads the published index whole, the headers of solo packs it
-/// does not cover, the `.idx` of sealed packs it does not cover, and scans only unsealed packs.
+/// What opening a data directory finds and mends (docs/FORMAT.md, "Index file", "Deletion list"
+/// and "Recovery of an unsealed shared pack"). It reads the published index and the deletion list
+/// whole, the headers of solo packs it does not cover, the `.idx` of sealed packs it does not
+/// cover, and scans only unsealed packs.
 struct StoreRecovery: Sendable {
     let index: LiveIndex
     let highestPackID: UInt64
     let uploads: [UploadSession]
-    /// Packs were found that the published index does not cover yet.
+    let deletions: DeletionList
+    /// Packs were found that the published index does not cover yet, or it lists dead records.
     let needsPublish: Bool
 
     init(directory: DataDirectory) throws {
@@ -34,9 +36,15 @@ struct StoreRecovery: Sendable {
             throw BlobStoreError.damaged(path: directory.packPath(missing), reason: "pack is listed in the published index but missing")
         }
 
-        let index = LiveIndex(published: published)
         // Records stowage-fsck took out of service are never indexed again (docs/FORMAT.md, "Quarantine list").
         let quarantine = try QuarantineList.load(directory)
+        let listed = try DeletionList.load(directory)
+        let deletions = try listed ?? Self.deriveDeletions(published, quarantine: quarantine, directory: directory, indexFiles: indexFiles)
+        // Written before any pack is created: an entry of a pack that is gone must not name a
+        // record of a new pack that takes its id.
+        let kept = deletions.keeping(packs: packFiles)
+        if listed == nil || kept != deletions { try kept.write(to: directory) }
+        let index = LiveIndex(published: published, dead: Self.deadEntries(of: published, in: kept))
         var recoveredAny = false
         for id in packFiles.subtracting(covered).sorted() {
             if quarantine.holdsWholePack(id) {
@@ -45,7 +53,8 @@ struct StoreRecovery: Sendable {
                 continue
             }
             guard let entries = try Self.recoverPack(id, directory: directory, hasIndex: indexFiles.contains(id)) else { continue }
-            for (digest, location) in entries where !quarantine.contains(packID: id, offset: location.offset) {
+            for (digest, location) in entries
+            where !quarantine.contains(packID: id, offset: location.offset) && !kept.contains(location) {
                 index.insert(digest, location)
             }
             index.markClosed(id)
@@ -57,9 +66,32 @@ struct StoreRecovery: Sendable {
         }
 
         self.index = index
-        self.highestPackID = packFiles.max() ?? 0
+        // Past every id a list may still name, so that no new pack takes the id of one gone.
+        self.highestPackID = ([packFiles.max(), quarantine.entries.map(\.packID).max(), deletions.packIDs.max()].compactMap { $0 }).max() ?? 0
         self.uploads = try Self.recoverUploads(directory)
-        self.needsPublish = recoveredAny || published == nil
+        self.deletions = kept
+        self.needsPublish = recoveredAny || published == nil || index.hasDeadRecords
+    }
+
+    /// The published entries the deletion list names: a crash came between the list's write and
+    /// the index's, and they are dead.
+    static func deadEntries(of published: IndexFile?, in deletions: DeletionList) -> [RecordPlace: Digest] {
+        guard let published else { return [:] }
+        return deletions.records.filter { place, digest in published.lookup(digest)?.place == place }
+    }
+
+    /// The deletion list of a store written before there was one: every record of a covered pack
+    /// that the published index does not point at. The records are read from each pack's `.idx`
+    /// (its header for a solo pack), once, when the list is first written.
+    static func deriveDeletions(
+        _ published: IndexFile?, quarantine: QuarantineList, directory: DataDirectory, indexFiles: Set<UInt64>
+    ) throws -> DeletionList {
+        guard let published else { return DeletionList() }
+        var records: [(Digest, BlobLocation)] = []
+        for id in published.coveredPacks where !quarantine.holdsWholePack(id) {
+            records += try recoverPack(id, directory: directory, hasIndex: indexFiles.contains(id)) ?? []
+        }
+        return DeletionList.derived(published: published, records: records)
     }
 
     /// The entries of one pack the published index does not cover, mending it if it was left

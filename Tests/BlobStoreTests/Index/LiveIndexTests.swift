@@ -35,6 +35,41 @@ struct LiveIndexTests {
         #expect(index.entries().map(\.0) == [kept])
     }
 
+    /// A blob removed, stored again and removed again between two publications stays removed:
+    /// dead records are known by place, so the second removal cannot revive the first record.
+    @Test func aBlobRemovedTwiceBetweenPublicationsStaysRemoved() throws {
+        let index = LiveIndex(published: nil)
+        let digest = Digest.of(Array("twice".utf8))
+        index.markOpen(1)
+        _ = index.insert(digest, location(pack: 1, offset: 64))
+        index.markClosed(1)
+        try publish(index.nextPublication(), to: index)
+
+        #expect(index.remove(digest) == location(pack: 1, offset: 64))
+        index.markOpen(2)
+        _ = index.insert(digest, location(pack: 2, offset: 64))
+        #expect(index.remove(digest) == location(pack: 2, offset: 64))
+        #expect(index.lookup(digest) == nil)
+        index.markClosed(2)
+        try publish(index.nextPublication(), to: index)
+        #expect(index.lookup(digest) == nil)
+        #expect(index.entries().isEmpty)
+    }
+
+    /// A second record of an indexed blob is dead from the start: the next publication names it
+    /// for the deletion list with the records removed.
+    @Test func aSecondCopyOfABlobIsDeadFromTheStart() throws {
+        let index = LiveIndex(published: nil)
+        let digest = Digest.of(Array("copied".utf8))
+        index.markOpen(1)
+        #expect(index.insert(digest, location(pack: 1, offset: 64)) == location(pack: 1, offset: 64))
+        #expect(index.insert(digest, location(pack: 1, offset: 200)) == location(pack: 1, offset: 64))
+        #expect(index.remove(digest) != nil)
+        index.markClosed(1)
+        let publication = index.nextPublication()
+        #expect(Set(publication.dead.keys) == [location(pack: 1, offset: 64).place, location(pack: 1, offset: 200).place])
+    }
+
     /// The same for a record compaction moved while a publication took its old place along:
     /// one entry, at the copy, in the file and in lookups.
     @Test func aRecordMovedDuringAPublicationIsPublishedOnceAtItsCopy() throws {

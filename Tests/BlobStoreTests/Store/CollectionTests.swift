@@ -61,6 +61,74 @@ struct CollectionTests {
         try await store.close()
     }
 
+    /// What collection removed stays removed however the index is found at the next open: as
+    /// the publication left it, as it was before (a crash between the deletion list's write and
+    /// the index's), or gone (docs/FORMAT.md, "Deletion list").
+    @Test func removedBlobsStayRemovedWhenTheIndexIsOldOrMissing() async throws {
+        let directory = TemporaryDirectory()
+        let indexPath = directory.path + "/index/current.idx"
+        var store = try await BlobStore.open(at: directory.path, options: smallStoreOptions())
+        var random = SeededGenerator(seed: 31)
+        let blobs = (0..<40).map { random.bytes(3000 + $0) }
+        for blob in blobs { try await store.put(blob) }
+        try await store.close()
+        let before = try Data(contentsOf: URL(fileURLWithPath: indexPath))
+
+        store = try await BlobStore.open(at: directory.path, options: smallStoreOptions())
+        let doomed = blobs.enumerated().filter { $0.offset % 2 == 0 }.map { Digest.of($0.element) }
+        let kept = blobs.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)
+        store.remove(doomed)
+        try await store.compact(deadShare: 2)
+        try await store.close()
+
+        for damage in ["old index", "no index"] {
+            if damage == "old index" {
+                try before.write(to: URL(fileURLWithPath: indexPath))
+            } else {
+                try FileManager.default.removeItem(atPath: indexPath)
+            }
+            store = try await BlobStore.open(at: directory.path, options: smallStoreOptions())
+            #expect(Set(store.allBlobs().map(\.digest)) == Set(kept.map { Digest.of($0) }), "\(damage)")
+            for blob in kept { #expect(try await store.bytes(of: Digest.of(blob)) == blob) }
+            try await store.close()
+        }
+    }
+
+    /// Two records of one blob in a pack (two pushes that raced past the existence check): the
+    /// second is dead from the start, so removing the blob removes both.
+    @Test func aBlobStoredTwiceStaysRemovedWhenTheIndexIsRebuilt() async throws {
+        let directory = TemporaryDirectory()
+        var store = try await BlobStore.open(at: directory.path, options: smallStoreOptions())
+        var random = SeededGenerator(seed: 32)
+        let bytes = random.bytes(3000), digest = Digest.of(bytes)
+        // Past `put`'s existence check, as two pushes that raced are.
+        _ = try await store.putShared(digest: digest, payload: bytes)
+        let first = try #require(store.index.lookup(digest))
+        _ = try await store.putShared(digest: digest, payload: bytes)
+        #expect(store.index.lookup(digest) == first, "the index keeps the first record")
+        #expect(store.remove([digest]).blobs == 1)
+        try await store.close()
+
+        try FileManager.default.removeItem(atPath: directory.path + "/index/current.idx")
+        store = try await BlobStore.open(at: directory.path, options: smallStoreOptions())
+        #expect(!store.contains(digest))
+        try await store.close()
+    }
+
+    /// Entries of packs compaction deleted leave the deletion list, so that a later pack can
+    /// never inherit them.
+    @Test func theDeletionListForgetsThePacksCompactionDeleted() async throws {
+        let directory = TemporaryDirectory()
+        let store = try await BlobStore.open(at: directory.path, options: smallStoreOptions())
+        _ = try await mostlyRemoved(store, count: 80, seed: 33)
+        let result = try await store.compact(deadShare: 0.5)
+        #expect(result.packsDeleted > 1)
+        let list = try #require(try DeletionList.load(store.directory))
+        let onDisk = Set(try packFiles(directory).compactMap { DataDirectory.parsePackFileName($0)?.id })
+        #expect(list.packIDs.isSubset(of: onDisk))
+        try await store.close()
+    }
+
     @Test func compactionCopiesLiveRecordsAndDeletesMostlyDeadPacks() async throws {
         let directory = TemporaryDirectory()
         var store = try await BlobStore.open(at: directory.path, options: smallStoreOptions())
