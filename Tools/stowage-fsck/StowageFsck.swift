@@ -18,7 +18,7 @@ struct StowageFsck: AsyncParsableCommand {
               scrub      also every payload block against its XXH3
               verify     also every blob's digest (or a sample with --sample)
 
-            Read-only checks may run beside a running server. --repair takes the data directory's lock and refuses while a server holds it.
+            Checks only read: they open the metadata database read-only and refuse one whose schema is older or newer than this build's. They may run beside a running server. --repair takes the data directory's lock and refuses while a server holds it.
 
             Exit status: 0 nothing is wrong; 1 problems were found (or are left after --repair); 2 the check could not run (the directory is unreadable, or held by a server for --repair); 64 bad arguments.
             """
@@ -73,8 +73,9 @@ struct StowageFsck: AsyncParsableCommand {
     }
 
     private func check() async throws -> FsckReport {
+        let metadata = try openMetadata(writable: false)
         let store = try await checkStore()
-        let references = try await checkReferences(store.contents)
+        let references = try await checkReferences(store.contents, metadata)
         return FsckReport(directory: resolvedDirectory, level: level, layers: layers, store: store, references: references?.report)
     }
 
@@ -86,13 +87,15 @@ struct StowageFsck: AsyncParsableCommand {
             throw FsckFailure(message: "refusing to repair \(path): a server holds it (\(holder)); stop it first, or run without --repair to check it read-only")
         }
         defer { lock.release() }
+        // Before any repair: a database this build cannot read stops the run with nothing changed.
+        let metadata = try openMetadata(writable: true)
         let found = try await checkStore()
         let storeRepair = try await StoreRepairer.repair(found, lock: lock)
         let store = storeRepair.isEmpty ? found : try await checkStore()
         var referencesFound: ReferenceReport?
         var referencesRepair: ReferenceReport.Repair?
         var references: ReferenceReport?
-        if let checked = try await checkReferences(store.contents) {
+        if let checked = try await checkReferences(store.contents, metadata) {
             referencesFound = checked.report
             let repaired = try await checked.checker.repair(checked.report)
             referencesRepair = repaired
@@ -120,12 +123,33 @@ struct StowageFsck: AsyncParsableCommand {
     }
 
     /// Nil when the directory has no metadata database (a bare blob store): nothing to check.
-    private func checkReferences(_ contents: StoreContents) async throws -> (checker: ReferenceChecker, report: ReferenceReport)? {
-        let path = RegistryServer.Configuration.metadataPath(in: resolvedDirectory)
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
-        var checker = ReferenceChecker(metadata: try SQLiteMetadataStore(path: path), contents: contents)
+    private func checkReferences(_ contents: StoreContents, _ metadata: SQLiteMetadataStore?) async throws
+        -> (checker: ReferenceChecker, report: ReferenceReport)?
+    {
+        guard let metadata else { return nil }
+        var checker = ReferenceChecker(metadata: metadata, contents: contents)
         checker.checkLayers = layers
         return (checker, try await checker.run())
+    }
+
+    /// The metadata database, nil in a bare blob store: read-only and at exactly this build's
+    /// schema; read-write for a repair, once the read-only open has shown that opening it so
+    /// migrates nothing.
+    private func openMetadata(writable: Bool) throws -> SQLiteMetadataStore? {
+        let path = RegistryServer.Configuration.metadataPath(in: resolvedDirectory)
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let readOnly: SQLiteMetadataStore
+        do {
+            readOnly = try SQLiteMetadataStore(readingOnly: path)
+        } catch {
+            switch error {
+            case .schemaTooOld, .schemaTooNew:
+                throw FsckFailure(message: "cannot check \(path): \(error); check it with the stowage-fsck of the version that wrote it (a check never migrates)")
+            default:
+                throw error
+            }
+        }
+        return writable ? try SQLiteMetadataStore(path: path) : readOnly
     }
 }
 

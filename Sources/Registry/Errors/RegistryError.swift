@@ -100,7 +100,7 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
             // SQLITE_BUSY or SQLITE_LOCKED past the busy timeout: the database is overloaded, the
             // request may simply be tried again.
             RegistryError(.serviceUnavailable, .tooManyRequests, "the metadata database is busy; try again", headers: [.retryAfter: "1"])
-        case .io, .database, .schemaTooNew, .corruptValue:
+        case .io, .database, .schemaTooNew, .schemaTooOld, .corruptValue:
             RegistryError(.internalServerError, .unknown, "internal error")
         }
     }

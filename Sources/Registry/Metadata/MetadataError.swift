@@ -10,6 +10,9 @@ public enum MetadataError: Error, Sendable, Equatable, CustomStringConvertible {
     case database(code: Int32, message: String)
     /// The file was migrated by a newer Stowage; this build does not know its schema.
     case schemaTooNew(version: Int, supported: Int)
+    /// Opened read-only at an older schema, which only a migration (a write) would bring to this
+    /// build's.
+    case schemaTooOld(version: Int, supported: Int)
     /// A stored digest or name no longer parses: the file was edited by hand or by a broken build.
     case corruptValue(String)
 
@@ -20,6 +23,8 @@ public enum MetadataError: Error, Sendable, Equatable, CustomStringConvertible {
         case .database(let code, let message): "metadata database error \(code): \(message)"
         case .schemaTooNew(let version, let supported):
             "metadata database is at schema version \(version); this build supports up to \(supported)"
+        case .schemaTooOld(let version, let supported):
+            "metadata database is at schema version \(version), older than this build's \(supported); reading it would need a migration"
         case .corruptValue(let value): "metadata database holds an invalid value: \(value)"
         }
     }

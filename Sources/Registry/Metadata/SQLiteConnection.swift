@@ -9,16 +9,41 @@ final class SQLiteConnection {
     private var statements: [String: SQLiteStatement] = [:]
 
     init(path: String, readOnly: Bool) throws(MetadataError) {
-        var opened: OpaquePointer?
         let access = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-        let result = sqlite3_open_v2(path, &opened, access | SQLITE_OPEN_NOMUTEX, nil)
-        guard let opened else { throw .io("cannot allocate a connection to \(path)") }
+        handle = try Self.open(path, flags: access | SQLITE_OPEN_NOMUTEX)
+    }
+
+    /// A read-only connection to a `file:` URI (`fileURI`).
+    init(uri: String) throws(MetadataError) {
+        handle = try Self.open(uri, flags: SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX)
+    }
+
+    private static func open(_ name: String, flags: Int32) throws(MetadataError) -> OpaquePointer {
+        var opened: OpaquePointer?
+        let result = sqlite3_open_v2(name, &opened, flags, nil)
+        guard let opened else { throw .io("cannot allocate a connection to \(name)") }
         guard result == SQLITE_OK else {
-            let error = MetadataError(sqliteResult: result, message: "\(path): \(String(cString: sqlite3_errmsg(opened)))")
+            let error = MetadataError(sqliteResult: result, message: "\(name): \(String(cString: sqlite3_errmsg(opened)))")
             sqlite3_close_v2(opened)
             throw error
         }
-        handle = opened
+        return opened
+    }
+
+    /// `file:PATH?mode=ro`, or with `immutable=1`: SQLite then takes no lock and creates no
+    /// `-wal` or `-shm`, trusting that nothing changes the file while it is open. The path is
+    /// percent-encoded where a URI would read it otherwise.
+    static func fileURI(_ path: String, immutable: Bool) -> String {
+        var encoded = ""
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "%"), UInt8(ascii: "?"), UInt8(ascii: "#"), 0..<0x20, 0x7f...:
+                encoded += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+            default:
+                encoded.append(Character(Unicode.Scalar(byte)))
+            }
+        }
+        return "file:\(encoded)?mode=ro" + (immutable ? "&immutable=1" : "")
     }
 
     deinit {

@@ -1,6 +1,12 @@
 import BlobStore
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The metadata store of a single-node registry: one SQLite file (the caller passes e.g.
 /// `DATA/metadata.db`) in WAL mode with `synchronous=FULL`, so a write that returned is on disk.
 ///
@@ -36,6 +42,33 @@ public final class SQLiteMetadataStore: MetadataStore {
         writer = SQLiteWriter(connection: writeConnection)
         reader = SQLiteReader(connection: try Self.readOnlyConnection(path))
         scanner = SQLiteReader(connection: try Self.readOnlyConnection(path), on: .shared)
+    }
+
+    /// Opens an existing database to read it and nothing else, as stowage-fsck's checks do: no
+    /// journal mode is set, no migration runs, and a database at a schema other than this
+    /// build's is refused (`schemaTooOld`, `schemaTooNew`). Every connection is read-only, the
+    /// writer's too, so a write fails rather than happen.
+    ///
+    /// Beside a running server (its `-wal` is there) it reads through the WAL as any reader does.
+    /// Without a `-wal` (no server has it open; its last close checkpointed) it opens the file
+    /// immutable: SQLite would otherwise create a `-wal` and `-shm` beside it, and leave them,
+    /// even for a read-only connection, and in a read-only directory it could not open at all.
+    public init(readingOnly path: String) throws(MetadataError) {
+        let uri = SQLiteConnection.fileURI(path, immutable: access(path + "-wal", F_OK) != 0)
+        func open() throws(MetadataError) -> SQLiteConnection {
+            let connection = try SQLiteConnection(uri: uri)
+            try connection.execute("PRAGMA busy_timeout = 5000")
+            return connection
+        }
+        let first = try open()
+        let version = try first.firstRow("PRAGMA user_version") { Int($0.integer(at: 0)) } ?? 0
+        let supported = SQLiteMigrations.latestVersion
+        if version > supported { throw .schemaTooNew(version: version, supported: supported) }
+        if version < supported { throw .schemaTooOld(version: version, supported: supported) }
+        self.path = path
+        writer = SQLiteWriter(connection: first)
+        reader = SQLiteReader(connection: try open())
+        scanner = SQLiteReader(connection: try open(), on: .shared)
     }
 
     private static func readOnlyConnection(_ path: String) throws(MetadataError) -> SQLiteConnection {
