@@ -1,9 +1,10 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// Linux only: the sources call Glibc directly (no platforms entry, so no Apple platform is claimed).
+
 let package = Package(
     name: "Stowage",
-    platforms: [.macOS(.v15)],
     products: [
         .library(name: "BlobStore", targets: ["BlobStore"]),
         .library(name: "Registry", targets: ["Registry"]),
