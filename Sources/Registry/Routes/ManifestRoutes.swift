@@ -12,25 +12,41 @@ struct ManifestRoutes {
         case tag(String)
         case digest(Digest)
 
+        /// The reference a PUT stores under: one that is neither a tag nor a digest is invalid (400).
         init(_ text: String) throws {
+            try self.init(text, orElse: RegistryError(.badRequest, .manifestInvalid, "'\(text)' is neither a valid tag nor a digest"))
+        }
+
+        /// The reference a GET, HEAD or DELETE looks up: one that is not a valid tag names no
+        /// manifest (404 MANIFEST_UNKNOWN), as docker-registry and zot answer and the OCI
+        /// conformance suite (v1.1.1) expects of `.INVALID_MANIFEST_NAME`.
+        init(naming text: String) throws {
+            try self.init(text, orElse: ManifestRoutes.unknown(text))
+        }
+
+        private init(_ text: String, orElse invalid: RegistryError) throws {
             if text.contains(":" as Character) {
                 self = .digest(try Digest(parsing: text))
             } else if Tag.isValid(text) {
                 self = .tag(text)
             } else {
-                throw RegistryError(.badRequest, .manifestInvalid, "'\(text)' is neither a valid tag nor a digest")
+                throw invalid
             }
         }
     }
 
+    static func unknown(_ reference: String) -> RegistryError {
+        RegistryError(.notFound, .manifestUnknown, "manifest unknown to registry", detail: reference)
+    }
+
     func get(_ request: Request, _ name: RepositoryName, _ reference: String) async throws -> Response {
         let record: ManifestHead?
-        switch try Reference(reference) {
+        switch try Reference(naming: reference) {
         case .tag(let tag): record = try await registry.metadata.manifestHead(tag: tag, in: name)
         case .digest(let digest): record = try await registry.metadata.manifestHead(digest, in: name)
         }
         guard let record else {
-            throw RegistryError(.notFound, .manifestUnknown, "manifest unknown to registry", detail: reference)
+            throw Self.unknown(reference)
         }
         guard ManifestMediaTypes.acceptable(record.mediaType, acceptHeaders: request.headers[values: .accept]) else {
             throw RegistryError(
@@ -132,12 +148,12 @@ struct ManifestRoutes {
 
     func delete(_ name: RepositoryName, _ reference: String) async throws -> Response {
         let deleted: Bool
-        switch try Reference(reference) {
+        switch try Reference(naming: reference) {
         case .tag(let tag): deleted = try await registry.metadata.deleteTag(tag, in: name)
         case .digest(let digest): deleted = try await registry.packages.deleteVersion(digest, in: name, now: UnixTime.now())
         }
         guard deleted else {
-            throw RegistryError(.notFound, .manifestUnknown, "manifest unknown to registry", detail: reference)
+            throw Self.unknown(reference)
         }
         return Response(status: .accepted, headers: [.contentLength: "0"])
     }

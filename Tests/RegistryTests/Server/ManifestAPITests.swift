@@ -39,6 +39,24 @@ struct ManifestAPITests {
         }
     }
 
+    /// The OCI conformance suite (v1.1.1) reads `.INVALID_MANIFEST_NAME` and expects 404, as
+    /// docker-registry and zot answer; a PUT to it is still refused as invalid.
+    @Test func aReferenceThatIsNoTagNamesNoManifest() async throws {
+        try await RegistryHarness.run { registry in
+            let (_, bytes) = try await registry.pushImage("alice/app", tag: "v1", layers: [[1]])
+            let path = "/v2/alice/app/manifests/.INVALID_MANIFEST_NAME"
+            for method in [HTTPRequest.Method.get, .delete] {
+                let response = try await registry.request(method, path)
+                #expect(response.status == .notFound, "\(method)")
+                #expect(response.errorCode == "MANIFEST_UNKNOWN", "\(method)")
+            }
+            #expect(try await registry.request(.head, path).status == .notFound)
+            let put = try await registry.request(.put, path, headers: [.contentType: Self.imageType], body: bytes)
+            #expect(put.status == .badRequest)
+            #expect(put.errorCode == "MANIFEST_INVALID")
+        }
+    }
+
     @Test func manifestNamingAMissingBlobIsRefused() async throws {
         try await RegistryHarness.run { registry in
             let missing = Digest.of(Array("not pushed".utf8))
