@@ -24,6 +24,33 @@ struct SigningKeysTests {
         #expect(throws: RegistryToken.VerificationError.unknownKey) { try RegistryToken.verify(old, keys: again, audience: "stowage", now: now) }
     }
 
+    /// A crash mid-rotation leaves `signing-keys.tmp`, perhaps torn: loading removes it and
+    /// keeps the keys the last complete rotation wrote.
+    @Test func aLeftoverTemporaryFileIsRemovedAtLoadAndNeverBecomesTheKeys() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-keys-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let keys = try SigningKeys.load(directory: directory)
+        let torn = directory + "/signing-keys.tmp"
+        try Data("0123456789ab c2VjcmV0IGJ1dCB0b3Ju".utf8).write(to: URL(fileURLWithPath: torn))
+
+        let loaded = try SigningKeys.load(directory: directory)
+        #expect(loaded.keys.map(\.id) == keys.keys.map(\.id))
+        #expect(!FileManager.default.fileExists(atPath: torn))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["signing-keys"])
+    }
+
+    /// Rotation replaces the file through the engine's durable helper (docs/FORMAT.md, "Data
+    /// directory"): nothing of its temporary file is left, and the file keeps mode 0600.
+    @Test func rotationLeavesOnlyTheKeysFile() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-keys-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        _ = try SigningKeys.load(directory: directory)
+        let rotated = try SigningKeys.rotate(directory: directory)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["signing-keys"])
+        #expect(try FileManager.default.attributesOfItem(atPath: directory + "/signing-keys")[.posixPermissions] as? Int == 0o600)
+        #expect(try SigningKeys.load(directory: directory).keys.map(\.id) == rotated.keys.map(\.id))
+    }
+
     @Test func expiredAndNotYetValidTokensAreRefused() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-keys-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -57,14 +57,22 @@ enum FileSystem {
     }
 
     /// Writes `bytes` to `path` the crash-safe way: `path.tmp`, fdatasync, rename, fsync of the
-    /// directory. Readers see the old file or the new one, never a mix.
-    static func replace(_ path: String, with bytes: [UInt8]) throws {
+    /// directory. Readers see the old file or the new one, never a mix. A new file gets `mode`.
+    static func replace(_ path: String, with bytes: [UInt8], mode: mode_t = 0o644) throws {
         let temporary = path + ".tmp"
-        let file = try SystemFile.open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
+        let file = try SystemFile.open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: mode)
         try file.write(bytes, at: 0)
         try file.sync()
         try rename(temporary, to: path)
         try syncDirectory(directory(of: path))
+    }
+
+    /// Removes the `*.tmp` files in `directory`: what a crash left of replacements that never
+    /// reached their rename (docs/FORMAT.md, "Data directory").
+    static func removeLeftovers(in directory: String) throws {
+        for name in try list(directory) where name.hasSuffix(".tmp") {
+            try remove("\(directory)/\(name)")
+        }
     }
 
     static func directory(of path: String) -> String {

@@ -18,9 +18,7 @@ struct StoreRecovery: Sendable {
 
     init(directory: DataDirectory) throws {
         for folder in [directory.indexDirectory, directory.packs, directory.uploads] {
-            for name in try FileSystem.list(folder) where name.hasSuffix(".tmp") {
-                try FileSystem.remove("\(folder)/\(name)")
-            }
+            try FileSystem.removeLeftovers(in: folder)
         }
 
         let published = FileSystem.exists(directory.publishedIndex) ? try IndexFile.load(directory.publishedIndex) : nil
