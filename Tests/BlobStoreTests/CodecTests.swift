@@ -1,6 +1,7 @@
 import BlobStore
 import CZstd
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("Codec: stored encoding, stream decoders and layer diff_ids")

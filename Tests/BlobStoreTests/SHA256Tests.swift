@@ -1,5 +1,6 @@
 import BlobStore
 import Crypto
+import TestSupport
 import Testing
 
 @Suite("SHA-256 on every implementation this CPU has")

@@ -1,5 +1,6 @@
 import BlobStore
 import Crypto
+import TestSupport
 import Testing
 
 @Suite("SHA-512")

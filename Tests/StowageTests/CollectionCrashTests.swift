@@ -20,10 +20,6 @@ struct CollectionCrashTests {
         "compaction-published", "compacted",
     ]
 
-    static func random(_ count: Int) -> Data {
-        Data((0..<count).map { _ in UInt8.random(in: 0...255) })
-    }
-
     static func nextSecond() async throws {
         try await Task.sleep(for: .milliseconds(1100))
     }
@@ -34,10 +30,11 @@ struct CollectionCrashTests {
         let server = try await ServerProcess.start(environment: crashing)
         defer { try? FileManager.default.removeItem(at: server.directory) }
         let client = WireClient(server: server)
-        let shared = Self.random(20_000)
-        let kept = try await client.pushImage("octo/kept", tag: "v1", layers: [shared, Self.random(200_000)], seed: "kept")
-        _ = try await client.pushImage("octo/doomed", tag: "v1", layers: [shared, Self.random(200_000), Self.random(5000)], seed: "doomed")
-        try await client.pushBlob(Self.random(3000), to: "octo/kept")
+        var random = SeededGenerator(seed: try TestSeed.draw(for: "collection killed in \(phase)"))
+        let shared = random.data(20_000)
+        let kept = try await client.pushImage("octo/kept", tag: "v1", layers: [shared, random.data(200_000)], seed: "kept")
+        _ = try await client.pushImage("octo/doomed", tag: "v1", layers: [shared, random.data(200_000), random.data(5000)], seed: "doomed")
+        try await client.pushBlob(random.data(3000), to: "octo/kept")
         #expect(try await server.request("DELETE", "/api/v1/packages/octo/doomed").status == 204)
 
         for _ in 0..<3 {

@@ -1,6 +1,7 @@
 import BlobStore
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 /// Pushers of images that share layers, pullers, deleters and restorers against a real server
@@ -9,6 +10,8 @@ import Testing
 /// and a loaded CI machine can take a few seconds over one push). Nothing referenced may
 /// ever be missing; at the end, with everything deleted and the windows passed, the data
 /// directory is back to about its empty size. `STOWAGE_SOAK_SECONDS` sets the length (default 15).
+/// The layers and each worker's choices come from a printed seed (`STOWAGE_TEST_SEED` replays it;
+/// the interleaving of the workers is the machine's).
 @Suite("Garbage collection soak")
 struct CollectionSoakTests {
     static let environment = [
@@ -50,11 +53,14 @@ struct CollectionSoakTests {
             images.withLock { $0.append(Image(repository: repository, digest: digest, state: .live(pullers: 0))) }
         }
 
-        /// Moves one image from a state `from` accepts to `to`; returns it and its index.
-        func take(where accepts: (State) -> Bool, to: (State) -> State) -> (Int, Image)? {
+        /// Moves one image, picked with `random`, from a state `from` accepts to `to`; returns it
+        /// and its index.
+        func take(
+            where accepts: (State) -> Bool, to: (State) -> State, using random: inout SeededGenerator
+        ) -> (Int, Image)? {
             images.withLock { images in
                 let candidates = images.indices.filter { accepts(images[$0].state) }
-                guard let index = candidates.randomElement() else { return nil }
+                guard let index = candidates.randomElement(using: &random) else { return nil }
                 images[index].state = to(images[index].state)
                 return (index, images[index])
             }
@@ -84,17 +90,16 @@ struct CollectionSoakTests {
         fileSizes(path).values.reduce(0, +)
     }
 
-    static func random(_ count: Int) -> Data {
-        Data((0..<count).map { _ in UInt8.random(in: 0...255) })
-    }
-
     @Test func pushPullDeleteRestoreWhileCollecting() async throws {
         let seconds = Double(ProcessInfo.processInfo.environment["STOWAGE_SOAK_SECONDS"] ?? "") ?? 15
         let server = try await ServerProcess.start(environment: Self.environment)
         let client = WireClient(server: server)
         let emptySize = Self.directorySize(server.dataDirectory)
         // Layers shared between images and packages; one is large enough for a solo pack.
-        let layers = (0..<8).map { Self.random($0 == 0 ? 1_200_000 : 20_000 + $0 * 10_000) }
+        var random = SeededGenerator(seed: try TestSeed.draw(for: "collection soak"))
+        let layers = (0..<8).map { random.data($0 == 0 ? 1_200_000 : 20_000 + $0 * 10_000) }
+        // One generator per worker, so that each one's choices do not depend on the others' timing.
+        let seeds = (0..<7).map { _ in random.next() }
         let ledger = Ledger()
         // The soak runs its length, and on a slow machine on until collection has deleted
         // something while the others worked (at most three times its length).
@@ -107,12 +112,13 @@ struct CollectionSoakTests {
         await withTaskGroup(of: Void.self) { group in
             for pusher in 0..<3 {
                 group.addTask {
+                    var random = SeededGenerator(seed: seeds[pusher])
                     while running() {
                         let number = ledger.nextNumber()
                         let repository = "soak/team\(pusher)/app\(number % 2)"
                         do {
                             let image = try await client.pushImage(
-                                repository, tag: "t\(number)", layers: [layers.randomElement()!, layers.randomElement()!, Self.random(4000)],
+                                repository, tag: "t\(number)", layers: [layers.randomElement(using: &random)!, layers.randomElement(using: &random)!, random.data(4000)],
                                 seed: "\(number)")
                             ledger.add(repository, image.digest)
                             ledger.count("push")
@@ -122,12 +128,13 @@ struct CollectionSoakTests {
                     }
                 }
             }
-            for _ in 0..<2 {
+            for puller in 0..<2 {
                 group.addTask {
+                    var random = SeededGenerator(seed: seeds[3 + puller])
                     while running() {
                         guard let (index, image) = ledger.take(
                             where: { if case .live = $0 { true } else { false } },
-                            to: { if case .live(let pullers) = $0 { .live(pullers: pullers + 1) } else { $0 } })
+                            to: { if case .live(let pullers) = $0 { .live(pullers: pullers + 1) } else { $0 } }, using: &random)
                         else {
                             try? await Task.sleep(for: .milliseconds(20))
                             continue
@@ -143,9 +150,11 @@ struct CollectionSoakTests {
                 }
             }
             group.addTask {
+                var random = SeededGenerator(seed: seeds[5])
                 while running() {
                     try? await Task.sleep(for: .milliseconds(60))
-                    guard let (index, image) = ledger.take(where: { $0 == .live(pullers: 0) }, to: { _ in .deleting }) else { continue }
+                    guard let (index, image) = ledger.take(where: { $0 == .live(pullers: 0) }, to: { _ in .deleting }, using: &random)
+                    else { continue }
                     // The deletion's time is taken before the request: on a loaded machine the answer
                     // can come more than a second after the server recorded it, and the restorer's
                     // allowance for a window that has passed counts from this time.
@@ -157,11 +166,13 @@ struct CollectionSoakTests {
                 }
             }
             group.addTask {
+                var random = SeededGenerator(seed: seeds[6])
                 while running() {
                     try? await Task.sleep(for: .milliseconds(400))
                     let recent = Date().addingTimeInterval(-1)
                     guard let (index, image) = ledger.take(
-                        where: { if case .deleted(let when) = $0 { when > recent } else { false } }, to: { _ in .restoring })
+                        where: { if case .deleted(let when) = $0 { when > recent } else { false } }, to: { _ in .restoring },
+                        using: &random)
                     else { continue }
                     let status = try? await server.request("POST", "/api/v1/packages/\(image.repository)/versions/\(image.digest)/restore").status
                     if status == 204 {

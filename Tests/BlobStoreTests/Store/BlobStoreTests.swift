@@ -1,5 +1,6 @@
 @testable import BlobStore
 import Foundation
+import TestSupport
 import Testing
 
 /// Options that make every code path run on small data: tiny packs that rotate and seal often,

@@ -1,5 +1,6 @@
 @testable import BlobStore
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("BlobStore garbage collection")

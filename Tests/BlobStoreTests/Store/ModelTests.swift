@@ -1,4 +1,5 @@
 @testable import BlobStore
+import TestSupport
 import Testing
 
 /// A random sequence of puts, uploads, cancels and reopens; after every step the store holds

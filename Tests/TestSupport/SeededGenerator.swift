@@ -1,13 +1,13 @@
-import BlobStore
+import Foundation
 
 /// SplitMix64: a small deterministic generator, so a failing randomised test reproduces from
 /// the seed it prints.
-struct SeededGenerator: RandomNumberGenerator {
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9e37_79b9_7f4a_7c15
         var z = state
         z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
@@ -15,7 +15,7 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 
-    mutating func bytes(_ count: Int) -> [UInt8] {
+    public mutating func bytes(_ count: Int) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)
         var index = 0
         while index < count {
@@ -31,7 +31,7 @@ struct SeededGenerator: RandomNumberGenerator {
 
     /// Splits `count` into random chunk lengths (each 0 to `maximum`), so hashers see empty
     /// updates, partial blocks and runs of whole blocks.
-    mutating func chunking(of count: Int, maximum: Int) -> [Int] {
+    public mutating func chunking(of count: Int, maximum: Int) -> [Int] {
         var lengths: [Int] = []
         var left = count
         while left > 0 {
@@ -43,21 +43,6 @@ struct SeededGenerator: RandomNumberGenerator {
     }
 }
 
-extension StreamingHasher {
-    /// Feeds `bytes` in the given chunk lengths.
-    mutating func update(_ bytes: [UInt8], chunks: [Int]) {
-        var offset = 0
-        bytes.withUnsafeBytes { raw in
-            for length in chunks {
-                update(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + length)]))
-                offset += length
-            }
-        }
-    }
-}
-
-/// `count` deterministic pseudo-random bytes.
-func randomBytes(seed: UInt64, count: Int) -> [UInt8] {
-    var generator = SeededGenerator(seed: seed)
-    return generator.bytes(count)
+extension SeededGenerator {
+    public mutating func data(_ count: Int) -> Data { Data(bytes(count)) }
 }
