@@ -137,7 +137,7 @@ private final class PendingWrite: @unchecked Sendable {
 
     init(_ block: StagingBuffer, to file: SystemFile, fallback: SystemFile, at offset: UInt64) {
         self.block = block
-        BlockingIO.queue.async { [self] in
+        BlockingIO.submit { [self] in
             let bytes = UnsafeRawBufferPointer(block.bytes)
             do {
                 try file.write(bytes, at: offset)
