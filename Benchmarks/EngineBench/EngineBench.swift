@@ -73,7 +73,7 @@ struct EngineBench {
             let upload = try await store.beginUpload()
             _ = try await store.commitUpload(upload, expected: digest) { appender in
                 for offset in stride(from: 0, to: blob.count, by: 1 << 20) {
-                    try blob.withUnsafeBytes { try appender.write(UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + (1 << 20))])) }
+                    try await appender.write(blob[offset..<(offset + (1 << 20))])
                 }
             }
         }

@@ -60,7 +60,7 @@ await withThrowingTaskGroup(of: Void.self) { group in
                     while offset < blob.count {
                         let end = min(blob.count, offset + 100_000)
                         let chunk = Array(blob[offset..<end])
-                        try await store.append(to: upload, at: UInt64(offset)) { try $0.write(chunk) }
+                        try await store.append(to: upload, at: UInt64(offset)) { try await $0.write(chunk) }
                         offset = end
                     }
                     info = try await store.commitUpload(upload, expected: Digest.of(blob))

@@ -67,12 +67,12 @@ extension BlobStore {
         let written: UploadSession.Progress
         do {
             try await body(&appender)
-            written = try appender.finish()
+            written = try await appender.finish()
             try await checkpoint(session, written)
         } catch {
             // The drain comes first: once the session is free, the next request may cut the
             // spool, and no write of this one may land after that.
-            appender.abandon()
+            await appender.abandon()
             session.abandon()
             throw error
         }
@@ -112,11 +112,11 @@ extension BlobStore {
             var appender = UploadAppender(progress: progress, limit: options.maxBlobSize)
             do {
                 try await finalChunk(&appender)
-                progress = try appender.finish()
+                progress = try await appender.finish()
             } catch {
                 // Bytes past the last checkpoint are not vouched for: the next request rebuilds
                 // the upload from its state file.
-                appender.abandon()
+                await appender.abandon()
                 session.abandon()
                 throw error
             }
@@ -150,7 +150,7 @@ extension BlobStore {
         do {
             try await body(&appender)
         } catch {
-            appender.abandon()
+            await appender.abandon()
             throw error
         }
         return try await store(appender.finish(), algorithm: expected.algorithm, expected: expected)

@@ -157,7 +157,7 @@ public final class BlobStore: Sendable {
         if let expected, expected != digest { throw BlobStoreError.digestMismatch(expected: expected, actual: digest) }
         if let existing = stat(digest) { return existing }
         if UInt64(bytes.count) >= options.soloThreshold {
-            return try await put(expected: digest) { try $0.write(bytes) }
+            return try await put(expected: digest) { try await $0.write(bytes) }
         }
         return try await putShared(digest: digest, payload: bytes)
     }

@@ -1,4 +1,4 @@
-import Dispatch
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -7,7 +7,9 @@ import Darwin
 #endif
 
 /// Writes one request's bytes to an upload's spool in 1 MiB blocks, each on a blocking-I/O
-/// thread while the request's thread hashes the next ones.
+/// thread while the request's task hashes the next ones. A request that must wait for a write
+/// suspends (`makeRoom`, `flush`, `drain`): it never holds a thread of the cooperative pool, whose
+/// few threads serve every request.
 ///
 /// Full blocks bypass the page cache (O_DIRECT) where the file system allows it: copying a
 /// large blob into the page cache costs more CPU than hashing it (and far more in a VM, where
@@ -31,6 +33,10 @@ struct SpoolWriter {
     private var pending: [PendingWrite] = []
     private static let writesInFlight = 3
 
+    /// A test's stand-in for a slow device: called with the spool's path on the blocking-I/O
+    /// thread before each full block is written. Always nil outside tests.
+    static let beforeBlockWrite = Mutex<(@Sendable (String) -> Void)?>(nil)
+
     /// Whether the bytes before the first one written, in its 4 KiB page, are zeros (a new
     /// spool's reserved head), so they need not be read back.
     private var headIsZero: Bool
@@ -44,31 +50,36 @@ struct SpoolWriter {
         onFile = filled
     }
 
-    /// Copies `bytes` into the block being staged, handing each block that fills to a write.
-    /// Throws if an earlier block's write failed.
-    mutating func stage(_ bytes: UnsafeRawBufferPointer) throws {
-        var rest = bytes
-        while !rest.isEmpty {
-            let block = try currentBlock()
-            let count = min(rest.count, StagingBuffer.size - filled)
-            // In bounds: filled + count <= StagingBuffer.size, the block's capacity.
-            UnsafeMutableRawBufferPointer(rebasing: block.bytes[filled..<(filled + count)])
-                .copyMemory(from: UnsafeRawBufferPointer(rebasing: rest[..<count]))
-            filled += count
-            rest = UnsafeRawBufferPointer(rebasing: rest[count...])
-            if filled == StagingBuffer.size { try submit(block) }
-        }
+    /// Waits, if staging `count` more bytes would fill the block while as many writes as may be
+    /// are in flight, for the oldest of them. Throws if it failed.
+    mutating func makeRoom(for count: Int) async throws {
+        if pending.count == Self.writesInFlight && filled + count >= StagingBuffer.size { try await completeOldest() }
     }
 
-    /// Waits for the write in flight and writes the partial block: every staged byte is then in
+    /// Copies the head of `bytes` into the block being staged, up to the block's end, and hands
+    /// the block to a write if it fills; returns how many bytes it took. Never waits: the caller
+    /// makes room first.
+    mutating func stage(_ bytes: UnsafeRawBufferPointer) throws -> Int {
+        let block = try currentBlock()
+        let count = min(bytes.count, StagingBuffer.size - filled)
+        // In bounds: filled + count <= StagingBuffer.size, the block's capacity.
+        UnsafeMutableRawBufferPointer(rebasing: block.bytes[filled..<(filled + count)])
+            .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[..<count]))
+        filled += count
+        if filled == StagingBuffer.size { submit(block) }
+        return count
+    }
+
+    /// Waits for the writes in flight and writes the partial block: every staged byte is then in
     /// the spool (not yet synced).
-    mutating func flush() throws {
-        while !pending.isEmpty { try completeOldest() }
+    mutating func flush() async throws {
+        while !pending.isEmpty { try await completeOldest() }
         guard let block = current else { return }
         current = nil
         defer { StagingBuffer.give(block) }
         if filled > onFile {
-            try spool.write(UnsafeRawBufferPointer(rebasing: block.bytes[onFile..<filled]), at: blockStart + UInt64(onFile))
+            let (spool, start, range) = (spool, blockStart + UInt64(onFile), onFile..<filled)
+            try await BlockingIO.run { try spool.write(UnsafeRawBufferPointer(rebasing: block.bytes[range]), at: start) }
             onFile = filled
         }
     }
@@ -93,11 +104,10 @@ struct SpoolWriter {
         return block
     }
 
-    /// Hands a full block to a write (waiting for the oldest when too many are in flight) and
-    /// moves on to the next.
-    private mutating func submit(_ block: StagingBuffer) throws {
+    /// Hands a full block to a write and moves on to the next.
+    private mutating func submit(_ block: StagingBuffer) {
+        precondition(pending.count < Self.writesInFlight, "a block was staged without making room for its write")
         current = nil
-        if pending.count == Self.writesInFlight { try completeOldest() }
         if blockFile == nil { blockFile = (try? SystemFile.openDirect(spool.path)) ?? spool }
         pending.append(PendingWrite(block, to: blockFile!, fallback: spool, at: blockStart))
         blockStart += UInt64(StagingBuffer.size)
@@ -106,55 +116,77 @@ struct SpoolWriter {
     }
 
     /// Waits for every write in flight, ignoring their errors: once the caller gives the upload
-    /// up, no write of its may land in the spool after the next request's.
-    mutating func drain() {
-        while !pending.isEmpty { try? completeOldest() }
+    /// up, no write of its may land in the spool after the next request's. A cancelled task waits
+    /// all the same (the writes' continuations do not heed cancellation).
+    mutating func drain() async {
+        while !pending.isEmpty { try? await completeOldest() }
         if let block = current {
             current = nil
             StagingBuffer.give(block)
         }
     }
 
-    private mutating func completeOldest() throws {
+    private mutating func completeOldest() async throws {
         let write = pending.removeFirst()
         do {
-            StagingBuffer.give(try write.wait())
+            StagingBuffer.give(try await write.wait())
         } catch {
-            drain()
+            await drain()
             throw error
         }
     }
 }
 
-/// A block's pwrite running on the blocking-I/O queue.
+/// A block's pwrite on a blocking-I/O thread, handed over at once (not when the cooperative pool
+/// next has a thread for a task), and waited for by suspending.
 ///
-/// Unchecked Sendable: the block is read by the writing thread only, and `wait()` returns it
-/// only after that thread has signalled it is done with it.
-private final class PendingWrite: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private let block: StagingBuffer
-    private var error: (any Error)?
+/// The block changes hands through the state's lock: the writing thread reads it until it
+/// records the outcome, and `wait()` returns it only after that.
+private final class PendingWrite: Sendable {
+    private enum State {
+        case writing
+        case awaited(CheckedContinuation<StagingBuffer, any Error>)
+        case done(Result<StagingBuffer, any Error>)
+    }
+
+    private let state = Mutex(State.writing)
 
     init(_ block: StagingBuffer, to file: SystemFile, fallback: SystemFile, at offset: UInt64) {
-        self.block = block
         BlockingIO.submit { [self] in
-            let bytes = UnsafeRawBufferPointer(block.bytes)
-            do {
-                try file.write(bytes, at: offset)
-            } catch BlobStoreError.io(_, _, EINVAL) where file !== fallback {
-                // The file system took O_DIRECT at open but not this write's alignment.
-                do { try fallback.write(bytes, at: offset) } catch { self.error = error }
-            } catch {
-                self.error = error
-            }
-            done.signal()
+            finish(Result { try Self.write(block, to: file, fallback: fallback, at: offset) })
         }
     }
 
-    /// Waits for the write; the block back, or the write's error.
-    func wait() throws -> StagingBuffer {
-        done.wait()
-        if let error { throw error }
+    private static func write(_ block: StagingBuffer, to file: SystemFile, fallback: SystemFile, at offset: UInt64) throws -> StagingBuffer {
+        let bytes = UnsafeRawBufferPointer(block.bytes)
+        SpoolWriter.beforeBlockWrite.withLock { $0 }?(fallback.path)
+        do {
+            try file.write(bytes, at: offset)
+        } catch BlobStoreError.io(_, _, EINVAL) where file !== fallback {
+            // The file system took O_DIRECT at open but not this write's alignment.
+            try fallback.write(bytes, at: offset)
+        }
         return block
+    }
+
+    private func finish(_ result: Result<StagingBuffer, any Error>) {
+        let waiter = state.withLock { state -> CheckedContinuation<StagingBuffer, any Error>? in
+            defer { state = .done(result) }
+            if case .awaited(let continuation) = state { return continuation }
+            return nil
+        }
+        waiter?.resume(with: result)
+    }
+
+    /// The block back once the write is done, or the write's error.
+    func wait() async throws -> StagingBuffer {
+        try await withCheckedThrowingContinuation { continuation in
+            let result = state.withLock { state -> Result<StagingBuffer, any Error>? in
+                if case .done(let result) = state { return result }
+                state = .awaited(continuation)
+                return nil
+            }
+            if let result { continuation.resume(with: result) }
+        }
     }
 }

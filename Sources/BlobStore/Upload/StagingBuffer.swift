@@ -3,7 +3,7 @@
 /// of faulting in a fresh megabyte per request.
 ///
 /// Unchecked Sendable: a buffer has one owner at a time, the `SpoolWriter` filling it or the
-/// blocking-I/O thread writing it, and it changes hands only through `PendingWrite`'s semaphore.
+/// blocking-I/O thread writing it, and it changes hands only through `PendingWrite`'s lock.
 final class StagingBuffer: @unchecked Sendable {
     static let size = 1 << 20
     static let alignment = 4096

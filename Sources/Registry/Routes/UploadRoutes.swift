@@ -132,7 +132,7 @@ struct UploadRoutes {
                 if let range, appender.offset + UInt64(buffer.readableBytes) > range.upperBound {
                     throw Self.unfilled(range, uploadAt: range.lowerBound)
                 }
-                try buffer.withUnsafeReadableBytes { try appender.write($0) }
+                try await appender.write(buffer)
                 metrics.bytesReceived(buffer.readableBytes)
             }
             if let range, appender.offset != range.upperBound {

@@ -82,7 +82,7 @@ struct BlobStoreTests {
         let packs = directory.files(in: "packs")
         try await store.put(small)
         let upload = try await store.beginUpload()
-        try await store.append(to: upload) { try $0.write(large) }
+        try await store.append(to: upload) { try await $0.write(large) }
         let info = try await store.commitUpload(upload, expected: Digest.of(large))
         #expect(info.size == 100_000)
         #expect(directory.files(in: "packs") == packs)
@@ -130,7 +130,7 @@ struct BlobStoreTests {
         let upload = try await store.beginUpload()
         try await store.append(to: upload, at: 0) { appender in
             for start in stride(from: 0, to: blob.count, by: 65536) {
-                try appender.write(Array(blob[start..<min(start + 65536, blob.count)]))
+                try await appender.write(Array(blob[start..<min(start + 65536, blob.count)]))
             }
         }
         let info = try await store.commitUpload(upload, expected: Digest.of(blob))
@@ -149,16 +149,16 @@ struct UploadTests {
         let directory = TemporaryDirectory()
         let store = try await BlobStore.open(at: directory.path)
         let upload = try await store.beginUpload()
-        try await store.append(to: upload, at: 0) { try $0.write(Array(repeating: 1, count: 100)) }
+        try await store.append(to: upload, at: 0) { try await $0.write(Array(repeating: 1, count: 100)) }
         #expect(try store.uploadOffset(upload) == 100)
         await #expect {
-            try await store.append(to: upload, at: 50) { try $0.write([1]) }
+            try await store.append(to: upload, at: 50) { try await $0.write([1]) }
         } throws: { error in
             guard case BlobStoreError.uploadOutOfOrder(_, let expected, let received) = error else { return false }
             return expected == 100 && received == 50
         }
         #expect(try store.uploadOffset(upload) == 100)
-        try await store.append(to: upload, at: 100) { try $0.write(Array(repeating: 2, count: 100)) }
+        try await store.append(to: upload, at: 100) { try await $0.write(Array(repeating: 2, count: 100)) }
         let blob = Array(repeating: UInt8(1), count: 100) + Array(repeating: UInt8(2), count: 100)
         #expect(try await store.commitUpload(upload, expected: Digest.of(blob)).size == 200)
         try await store.close()
@@ -169,7 +169,7 @@ struct UploadTests {
         let store = try await BlobStore.open(at: directory.path, options: smallStoreOptions())
         for size in [10, 100_000] {
             let upload = try await store.beginUpload()
-            try await store.append(to: upload) { try $0.write(Array(repeating: 3, count: size)) }
+            try await store.append(to: upload) { try await $0.write(Array(repeating: 3, count: size)) }
             await #expect(throws: BlobStoreError.self) {
                 try await store.commitUpload(upload, expected: Digest.of(Array("something else".utf8)))
             }
@@ -184,7 +184,7 @@ struct UploadTests {
         let directory = TemporaryDirectory()
         let store = try await BlobStore.open(at: directory.path)
         let upload = try await store.beginUpload()
-        try await store.append(to: upload) { try $0.write(Array(repeating: 3, count: 1000)) }
+        try await store.append(to: upload) { try await $0.write(Array(repeating: 3, count: 1000)) }
         try await store.cancelUpload(upload)
         #expect(directory.files(in: "uploads").isEmpty)
         #expect(store.uploadIDs.isEmpty)
@@ -197,11 +197,11 @@ struct UploadTests {
         options.maxBlobSize = 1000
         let store = try await BlobStore.open(at: directory.path, options: options)
         let upload = try await store.beginUpload()
-        try await store.append(to: upload) { try $0.write(Array(repeating: 1, count: 300)) }
+        try await store.append(to: upload) { try await $0.write(Array(repeating: 1, count: 300)) }
         await #expect {
             try await store.append(to: upload) { appender in
-                try appender.write(Array(repeating: 1, count: 600))
-                try appender.write(Array(repeating: 1, count: 600))
+                try await appender.write(Array(repeating: 1, count: 600))
+                try await appender.write(Array(repeating: 1, count: 600))
             }
         } throws: { error in
             guard case BlobStoreError.tooLarge(1000) = error else { return false }
@@ -219,12 +219,12 @@ struct UploadTests {
         let upload = try await store.beginUpload()
         await #expect(throws: ConnectionDropped.self) {
             try await store.append(to: upload) { appender in
-                try appender.write(Array(repeating: 5, count: 700))
+                try await appender.write(Array(repeating: 5, count: 700))
                 throw ConnectionDropped()
             }
         }
         #expect(try store.uploadOffset(upload) == 0)
-        try await store.append(to: upload, at: 0) { try $0.write(Array(repeating: 5, count: 1000)) }
+        try await store.append(to: upload, at: 0) { try await $0.write(Array(repeating: 5, count: 1000)) }
         #expect(try await store.commitUpload(upload, expected: Digest.of(Array(repeating: UInt8(5), count: 1000))).size == 1000)
         try await store.close()
     }
@@ -235,13 +235,13 @@ struct UploadTests {
         let blob = randomBytes(seed: 21, count: 3 << 20 + 777)
         var store = try await BlobStore.open(at: directory.path)
         let upload = try await store.beginUpload(algorithm: algorithm)
-        try await store.append(to: upload, at: 0) { try $0.write(Array(blob[..<(1 << 20 + 5)])) }
+        try await store.append(to: upload, at: 0) { try await $0.write(Array(blob[..<(1 << 20 + 5)])) }
         try await store.close()
 
         store = try await BlobStore.open(at: directory.path)
         #expect(store.uploadIDs == [upload])
         #expect(try store.uploadOffset(upload) == UInt64(1 << 20 + 5))
-        try await store.append(to: upload, at: UInt64(1 << 20 + 5)) { try $0.write(Array(blob[(1 << 20 + 5)...])) }
+        try await store.append(to: upload, at: UInt64(1 << 20 + 5)) { try await $0.write(Array(blob[(1 << 20 + 5)...])) }
         let info = try await store.commitUpload(upload, expected: Digest.of(blob, algorithm: algorithm))
         #expect(try await store.bytes(of: info.digest) == blob)
         try await store.close()
@@ -261,7 +261,7 @@ struct UploadTests {
             try await store.append(to: upload, at: UInt64(offset)) { appender in
                 // Within a request too, pieces of two different sizes.
                 for start in stride(from: offset, to: offset + size, by: 65521) {
-                    try appender.write(Array(blob[start..<min(start + 65521, offset + size)]))
+                    try await appender.write(Array(blob[start..<min(start + 65521, offset + size)]))
                 }
             }
             offset += size
@@ -271,7 +271,7 @@ struct UploadTests {
             }
         }
         let info = try await store.commitUpload(upload, expected: Digest.of(blob), at: UInt64(offset)) { appender in
-            try appender.write(Array(blob[offset...]))
+            try await appender.write(Array(blob[offset...]))
         }
         #expect(info.size == UInt64(blob.count))
         #expect(try await store.bytes(of: info.digest) == blob)
@@ -286,16 +286,16 @@ struct UploadTests {
         let store = try await BlobStore.open(at: directory.path)
         let blob = randomBytes(seed: 25, count: 6 << 20)
         let upload = try await store.beginUpload()
-        try await store.append(to: upload, at: 0) { try $0.write(Array(blob[..<(1 << 20 + 9)])) }
+        try await store.append(to: upload, at: 0) { try await $0.write(Array(blob[..<(1 << 20 + 9)])) }
         await #expect(throws: Disconnected.self) {
             _ = try await store.commitUpload(upload, expected: Digest.of(blob), at: UInt64(1 << 20 + 9)) { appender in
-                try appender.write(Array(blob[(1 << 20 + 9)..<(4 << 20)]))
+                try await appender.write(Array(blob[(1 << 20 + 9)..<(4 << 20)]))
                 throw Disconnected()
             }
         }
         #expect(try store.uploadOffset(upload) == UInt64(1 << 20 + 9))
         let info = try await store.commitUpload(upload, expected: Digest.of(blob), at: UInt64(1 << 20 + 9)) { appender in
-            try appender.write(Array(blob[(1 << 20 + 9)...]))
+            try await appender.write(Array(blob[(1 << 20 + 9)...]))
         }
         #expect(try await store.bytes(of: info.digest) == blob)
         try await store.close()
@@ -312,7 +312,7 @@ struct UploadTests {
         store = try await BlobStore.open(at: directory.path)
         #expect(try store.uploadOffset(upload) == 0)
         let blob = randomBytes(seed: 24, count: 3000)
-        let info = try await store.commitUpload(upload, expected: Digest.of(blob)) { try $0.write(blob) }
+        let info = try await store.commitUpload(upload, expected: Digest.of(blob)) { try await $0.write(blob) }
         #expect(try await store.bytes(of: info.digest) == blob)
         try await store.close()
     }
@@ -321,7 +321,7 @@ struct UploadTests {
         let directory = TemporaryDirectory()
         var store = try await BlobStore.open(at: directory.path)
         let upload = try await store.beginUpload()
-        try await store.append(to: upload) { try $0.write(Array(repeating: 9, count: 500)) }
+        try await store.append(to: upload) { try await $0.write(Array(repeating: 9, count: 500)) }
         try await store.close()
         // Bytes that reached the spool but never the state file: a crash between write and sync.
         let spool = directory.path + "/uploads/\(upload).spool"
@@ -343,7 +343,7 @@ struct UploadTests {
         let store = try await BlobStore.open(at: directory.path)
         let blob = Array("hello".utf8)
         let upload = try await store.beginUpload(algorithm: .sha256)
-        try await store.append(to: upload) { try $0.write(blob) }
+        try await store.append(to: upload) { try await $0.write(blob) }
         let info = try await store.commitUpload(upload, expected: Digest.of(blob, algorithm: .sha512))
         #expect(info.digest.algorithm == .sha512)
         #expect(try await store.bytes(of: info.digest) == blob)

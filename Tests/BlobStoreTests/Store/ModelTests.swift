@@ -33,7 +33,7 @@ struct ModelTests {
             case 6...7:
                 guard let (upload, sofar) = pending.randomElement(using: &random) else { continue }
                 let chunk = random.bytes(Int.random(in: 0...20_000, using: &random))
-                let offset = try await store.append(to: upload, at: UInt64(sofar.count)) { try $0.write(chunk) }
+                let offset = try await store.append(to: upload, at: UInt64(sofar.count)) { try await $0.write(chunk) }
                 pending[upload] = sofar + chunk
                 #expect(offset == UInt64(sofar.count + chunk.count))
             case 8:

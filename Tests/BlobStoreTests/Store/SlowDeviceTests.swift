@@ -2,9 +2,10 @@
 import Foundation
 import Testing
 
-/// Blocking calls never hold a thread of the Swift cooperative pool (as many threads as cores):
-/// a few held at once would stall every other request and task of the process until the device
-/// caught up. Serialized: each test holds many blocking-I/O threads.
+/// Blocking calls, and the uploads that wait for them, never hold a thread of the Swift
+/// cooperative pool (as many threads as cores): a few held at once would stall every other
+/// request and task of the process until the device caught up. Serialized: each test holds
+/// many blocking-I/O threads.
 @Suite("A slow device", .serialized)
 struct SlowDeviceTests {
     /// The gate opens by itself after this long, from a timer off the pool: a test whose pool
@@ -25,5 +26,39 @@ struct SlowDeviceTests {
         #expect(gate.held == calls)
         gate.release()
         for call in hanging { try await call.value }
+    }
+
+    @Test func uploadsWaitingForWritesLeaveThePoolFree() async throws {
+        let directory = TemporaryDirectory("slow-device")
+        let store = try await BlobStore.open(at: directory.path)
+        // Full-block writes of this store's spools wait at the gate; other tests' pass.
+        let gate = Gate()
+        let spools = directory.path + "/"
+        SpoolWriter.beforeBlockWrite.withLock { $0 = { path in if path.hasPrefix(spools) { gate.hold() } } }
+        defer { SpoolWriter.beforeBlockWrite.withLock { $0 = nil } }
+        gate.release(after: Self.window)
+
+        // More uploads than the pool has threads, each with more full blocks than may be in
+        // flight at once, so that every one of them comes to wait for a held write.
+        let uploads = 4 * ProcessInfo.processInfo.activeProcessorCount
+        let blobs = (0..<uploads).map { randomBytes(seed: 700 + UInt64($0), count: 5 << 20) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for blob in blobs {
+                group.addTask {
+                    let upload = try await store.beginUpload()
+                    try await store.append(to: upload) { try await $0.write(blob) }
+                    _ = try await store.commitUpload(upload, expected: Digest.of(blob))
+                }
+            }
+            try await gate.waitUntilHeld(min(uploads * 3, BlockingIO.threadCount), seconds: Self.window - 1)
+            #expect(!gate.released, "the cooperative pool stalled: this task ran again only once the writes were let go")
+            #expect(gate.held == min(uploads * 3, BlockingIO.threadCount))
+            gate.release()
+            try await group.waitForAll()
+        }
+        for blob in blobs {
+            #expect(try await store.bytes(of: Digest.of(blob)) == blob)
+        }
+        try await store.close()
     }
 }

@@ -17,9 +17,9 @@ struct UploadFailureTests {
 
     /// 3 MiB of bytes that are not the blob's, in pieces, so that full blocks are in flight to
     /// direct writes when the request breaks.
-    static func writeJunkThenBreak(_ appender: inout UploadAppender) throws {
+    static func writeJunkThenBreak(_ appender: inout UploadAppender) async throws {
         let junk = [UInt8](repeating: 0xEE, count: 65536)
-        for _ in 0..<48 { try appender.write(junk) }
+        for _ in 0..<48 { try await appender.write(junk) }
         throw Disconnected()
     }
 
@@ -31,7 +31,7 @@ struct UploadFailureTests {
         let store = try await BlobStore.open(at: directory.path)
         let blob = randomBytes(seed: 31, count: 1 << 20 + 9)
         let upload = try await store.beginUpload()
-        try await store.append(to: upload, at: 0) { try $0.write(blob) }
+        try await store.append(to: upload, at: 0) { try await $0.write(blob) }
         await #expect(throws: Disconnected.self) {
             switch failed {
             case .append:
@@ -56,11 +56,11 @@ struct UploadFailureTests {
         let store = try await BlobStore.open(at: directory.path)
         let blob = randomBytes(seed: 32, count: (1 << 20) + 4096 + 3)
         let upload = try await store.beginUpload()
-        try await store.append(to: upload, at: 0) { try $0.write(Array(blob[..<4099])) }
+        try await store.append(to: upload, at: 0) { try await $0.write(Array(blob[..<4099])) }
         await #expect(throws: Disconnected.self) {
             try await store.append(to: upload, at: 4099, Self.writeJunkThenBreak)
         }
-        try await store.append(to: upload, at: 4099) { try $0.write(Array(blob[4099...])) }
+        try await store.append(to: upload, at: 4099) { try await $0.write(Array(blob[4099...])) }
         #expect(directory.size(of: "uploads/\(upload).spool") == UploadSession.reservedHead + UInt64(blob.count))
         let info = try await store.commitUpload(upload, expected: Digest.of(blob))
         #expect(try await store.bytes(of: info.digest) == blob)
