@@ -26,14 +26,17 @@ struct FsckAfterCollectionTests {
     /// other half is deleted.
     static func pushAndDeleteHalf(_ server: ServerProcess) async throws -> [Pushed] {
         let client = WireClient(server: server)
-        let shared = (0..<3).map { _ in CollectionCrashTests.random(6000) }
+        var random = SeededGenerator(seed: try TestSeed.draw(for: "fsck after collection"))
+        let shared = (0..<3).map { _ in random.data(6000) }
+        // Each client's own layers, drawn here: the generator is not shared with the tasks.
+        let own = (0..<4).map { _ in (0..<5).map { image in random.data(2000 + 500 * image) } }
         let pushed = try await withThrowingTaskGroup(of: [Pushed].self) { group in
             for clientNumber in 0..<4 {
                 group.addTask {
                     var images: [Pushed] = []
                     for image in 0..<5 {
                         let repository = "octo/app-\(clientNumber)-\(image)"
-                        let layers = [shared[image % 3], CollectionCrashTests.random(2000 + 500 * image)]
+                        let layers = [shared[image % 3], own[clientNumber][image]]
                         let (manifest, blobs) = try await client.pushImage(repository, tag: "v1", layers: layers, seed: repository)
                         images.append(Pushed(repository: repository, manifest: manifest, blobs: blobs))
                     }
