@@ -20,6 +20,10 @@ enum BlockingIO {
     /// each) and the syncs beside them; jobs beyond that wait their turn, in order.
     static let threadCount = 32
 
+    /// Whether this runs on one of the blocking-I/O threads (each marks itself in a
+    /// thread-specific key), for assertions and tests.
+    static var isBlockingThread: Bool { pthread_getspecific(BlockingThreads.marker) != nil }
+
     private static let pool = BlockingThreads(count: threadCount)
 
     static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
@@ -37,6 +41,13 @@ enum BlockingIO {
 /// Threads that take jobs from one queue, oldest first. They live as long as the process.
 private final class BlockingThreads: Sendable {
     private let jobs = Mutex<[@Sendable () -> Void]>([])
+
+    /// Set on each of these threads, so that code can tell them from the pool's.
+    static let marker: pthread_key_t = {
+        var key = pthread_key_t()
+        precondition(pthread_key_create(&key, nil) == 0, "cannot create a thread-specific key")
+        return key
+    }()
     /// Counts the jobs queued, so that each is taken by exactly one thread.
     private let ready = DispatchSemaphore(value: 0)
 
@@ -58,6 +69,7 @@ private final class BlockingThreads: Sendable {
     }
 
     private func work() -> Never {
+        _ = pthread_setspecific(Self.marker, UnsafeRawPointer(bitPattern: 1))
         while true {
             ready.wait()
             let job = jobs.withLock { $0.removeFirst() }

@@ -1,5 +1,6 @@
 @testable import BlobStore
 import Foundation
+import Synchronization
 import Testing
 
 /// Blocking calls, and the uploads that wait for them, never hold a thread of the Swift
@@ -12,18 +13,32 @@ struct SlowDeviceTests {
     /// stalls cannot open it, and finds it open when it runs again. A stalled pool stays stalled
     /// for longer, even where Dispatch lends it a thread about once a second (as it does when the
     /// threads it shares with the pool all block).
-    static let window = 5.0
+    /// Long enough that a loaded machine (the whole suite beside this test, servers, clients and
+    /// a docker daemon on two cores) does not delay a free pool past it; a stall that Dispatch's
+    /// lent threads end sooner is caught by where the calls run instead.
+    static let window = 15.0
 
     @Test func hangingBlockingCallsLeaveThePoolFree() async throws {
         let gate = Gate()
         gate.release(after: Self.window)
         // Many more calls than the pool has threads; half the blocking-I/O threads at most.
         let calls = min(8 * ProcessInfo.processInfo.activeProcessorCount, BlockingIO.threadCount / 2)
-        let hanging = (0..<calls).map { _ in Task.detached { try await BlockingIO.run { gate.hold() } } }
+        let offPool = Tally()
+        let hanging = (0..<calls).map { _ in
+            Task.detached {
+                try await BlockingIO.run {
+                    if BlockingIO.isBlockingThread { offPool.add() }
+                    gate.hold()
+                }
+            }
+        }
         try await gate.waitUntilHeld(calls, seconds: Self.window - 1)
         let stalled = await Task.detached { gate.released }.value
         #expect(!stalled, "the cooperative pool stalled: a task ran only once the calls returned")
         #expect(gate.held == calls)
+        // Every call on a blocking-I/O thread of its own, none on a thread Dispatch shares with
+        // the pool (what the calls ran on before, stalling it for seconds).
+        #expect(offPool.count == calls, "some calls ran on a thread Dispatch shares with the pool")
         gate.release()
         for call in hanging { try await call.value }
     }
@@ -61,4 +76,11 @@ struct SlowDeviceTests {
         }
         try await store.close()
     }
+}
+
+/// A count that tasks and threads add to.
+private final class Tally: Sendable {
+    private let value = Mutex(0)
+    var count: Int { value.withLock { $0 } }
+    func add() { value.withLock { $0 += 1 } }
 }
