@@ -57,7 +57,7 @@ struct RegistryAPITests {
             // sent, then the connection is cut before any byte of the third.
             let socket = try RawSocket(port: try #require(registry.client.port))
             try socket.send("GET /v2/alice/app/blobs/\(digest) HTTP/1.1\r\nHost: localhost\r\n\r\n")
-            let answer = try await socket.receiveUntilClosed(timeoutMilliseconds: 5000)
+            let answer = try await socket.receiveUntilClosed(timeoutMilliseconds: 30_000)
             let headerEnd = try #require(answer.firstRange(of: Array("\r\n\r\n".utf8)))
             #expect(String(decoding: answer[..<headerEnd.lowerBound], as: UTF8.self).hasPrefix("HTTP/1.1 200"))
             let body = Array(answer[headerEnd.upperBound...])
@@ -202,7 +202,8 @@ struct RegistryAPITests {
             let interim = try await socket.receive(timeoutMilliseconds: 500)
             #expect(interim.hasPrefix("HTTP/1.1 100 Continue"))
             try socket.send("hello")
-            let final = try await socket.receive(timeoutMilliseconds: 2000)
+            // The answer waits for a checkpoint (an fsync): on a loaded machine that can take seconds.
+            let final = try await socket.receive(timeoutMilliseconds: 30_000)
             #expect(final.contains("202 Accepted"))
             #expect(final.contains("Range: 0-4"))
         }
