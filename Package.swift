@@ -76,7 +76,7 @@ let package = Package(
             dependencies: ["BlobStore", "CrashWriter", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Helpers the test targets share: finding built executables, collecting a child's output.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CStowageSystem"], path: "Tests/TestSupport"),
         // The child process the crash test kills; a dependency of the tests so that it is built.
         .executableTarget(name: "CrashWriter", dependencies: ["BlobStore"], path: "Tests/CrashWriter"),
         .testTarget(
@@ -85,6 +85,8 @@ let package = Package(
                 "Registry", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // Depends on the executable so that `swift build --build-tests` builds the binary it runs.

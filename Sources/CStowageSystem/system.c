@@ -36,3 +36,18 @@ int stowage_keep_heap_memory(int mmap_threshold, int trim_threshold) {
     return 0;
 #endif
 }
+
+int stowage_spawn_close_from_and_chdir(posix_spawn_file_actions_t *actions, int lowest, const char *directory) {
+#if defined(__GLIBC__)
+    int result = posix_spawn_file_actions_addclosefrom_np(actions, lowest);
+    if (result == 0 && directory != NULL) {
+        result = posix_spawn_file_actions_addchdir_np(actions, directory);
+    }
+    return result;
+#else
+    (void)actions;
+    (void)lowest;
+    (void)directory;
+    return 0;
+#endif
+}

@@ -299,12 +299,8 @@ struct CodecTests {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("codec-\(UUID().uuidString)")
         try Data(input).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool, "-c", "-q", file.path]
         let output = Pipe()
-        process.standardOutput = output
-        try process.run()
+        let process = try Spawned(URL(fileURLWithPath: "/usr/bin/env"), [tool, "-c", "-q", file.path], output: .pipe(output))
         let compressed = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         try #require(process.terminationStatus == 0, "\(tool) exited with \(process.terminationStatus)")

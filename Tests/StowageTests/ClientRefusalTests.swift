@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// What real clients do with the registry's refusals: a push the token may not make stops at
@@ -64,7 +65,7 @@ struct ClientRefusalTests {
     final class Dockerd: @unchecked Sendable {
         // @unchecked: the process is driven only by the test that started it.
         let directory: String
-        private let process = Process()
+        private let process: Spawned
         var environment: [String: String] {
             ["DOCKER_HOST": "unix://\(directory)/docker.sock", "DOCKER_CONFIG": "\(directory)/config"]
         }
@@ -72,16 +73,15 @@ struct ClientRefusalTests {
         init() async throws {
             directory = "/tmp/stowage-dockerd-" + String(UUID().uuidString.prefix(8))
             try FileManager.default.createDirectory(atPath: directory + "/config", withIntermediateDirectories: true)
-            process.executableURL = try ExternalTool.locate("dockerd")
-            process.arguments = [
-                "--storage-driver", "vfs", "--iptables=false", "--ip6tables=false", "--bridge=none",
-                "--data-root", directory + "/data", "--exec-root", directory + "/exec", "--pidfile", directory + "/docker.pid",
-                "-H", "unix://\(directory)/docker.sock",
-            ]
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/log").creatingFile())
-            try process.run()
+            process = try Spawned(
+                try ExternalTool.locate("dockerd"),
+                [
+                    "--storage-driver", "vfs", "--iptables=false", "--ip6tables=false", "--bridge=none",
+                    "--data-root", directory + "/data", "--exec-root", directory + "/exec", "--pidfile", directory + "/docker.pid",
+                    "-H", "unix://\(directory)/docker.sock",
+                ],
+                input: .handle(FileHandle.nullDevice), output: .handle(FileHandle.nullDevice),
+                error: .handle(try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/log").creatingFile())))
             for _ in 0..<300 {
                 if (try? await docker(["version"]))?.status == 0 { return }
                 try await Task.sleep(for: .milliseconds(100))
@@ -100,7 +100,7 @@ struct ClientRefusalTests {
         }
 
         func stop() {
-            if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+            if process.isRunning { process.signal(SIGTERM) }
             process.waitUntilExit()
             try? FileManager.default.removeItem(atPath: directory)
         }

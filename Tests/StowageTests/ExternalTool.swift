@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A program of the host (skopeo, python3, tar, gzip, zstd) run to completion with a time limit,
 /// its standard output and error collected through files so that neither pipe can fill and stall.
@@ -59,31 +60,22 @@ struct ExternalTool {
         _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
+        let process = try Spawned(
+            executable, arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, directory: directory,
+            input: .handle(FileHandle.nullDevice), output: .handle(out), error: .handle(err))
         try? out.close()
         try? err.close()
-
         let command = ([name] + arguments).joined(separator: " ")
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning {
             if Date() > deadline {
-                kill(process.processIdentifier, SIGKILL)
+                process.signal(SIGKILL)
                 process.waitUntilExit()
                 let error = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
                 throw Failure(description: "`\(command)` did not finish in \(seconds) s; stderr: \(error)")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        process.waitUntilExit()
         return Run(command: command, status: process.terminationStatus,
                    output: (try? Data(contentsOf: outURL)) ?? Data(),
                    error: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Stowage behind nginx as the README's deployment section sets it up: nginx terminates TLS
@@ -10,7 +11,7 @@ struct ProxyTests {
     final class Nginx: @unchecked Sendable {
         // @unchecked: the process is driven only by the test that started it.
         let directory: URL
-        private let process = Process()
+        private let process: Spawned
 
         init(port: Int, upstream: Int, authority: TLSTests.Authority) throws {
             directory = try SkopeoEndToEndTests.temporaryDirectory()
@@ -47,15 +48,14 @@ struct ProxyTests {
                 }
                 """
             try config.write(to: directory.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
-            process.executableURL = try ExternalTool.locate("nginx")
-            process.arguments = ["-p", directory.path, "-c", directory.appendingPathComponent("nginx.conf").path,
-                                 "-g", "daemon off; pid \(directory.path)/nginx.pid;"]
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
+            process = try Spawned(
+                try ExternalTool.locate("nginx"),
+                ["-p", directory.path, "-c", directory.appendingPathComponent("nginx.conf").path, "-g", "daemon off; pid \(directory.path)/nginx.pid;"],
+                input: .handle(FileHandle.nullDevice))
         }
 
         func stop() {
-            if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+            if process.isRunning { process.signal(SIGTERM) }
             process.waitUntilExit()
             try? FileManager.default.removeItem(at: directory)
         }

@@ -8,7 +8,7 @@ import FoundationNetworking
 /// binary (`swift build --build-tests` puts it beside the test bundle) and stopped with SIGTERM.
 final class ServerProcess: @unchecked Sendable {
     // @unchecked: the Process is driven only by the test that started it; output has its own lock.
-    private let process = Process()
+    private let process: Spawned
     private let output = OutputCollector()
     private let errorURL: URL
     let directory: URL
@@ -32,7 +32,7 @@ final class ServerProcess: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(20))
         }
         let error = server.standardError
-        if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) }
+        if server.process.isRunning { server.process.signal(SIGKILL) }
         server.process.waitUntilExit()
         try? FileManager.default.removeItem(at: server.directory)
         throw ExternalTool.Failure(description: "stowage serve did not report its port; stdout: \(server.lines); stderr: \(error)")
@@ -49,13 +49,11 @@ final class ServerProcess: @unchecked Sendable {
         guard FileManager.default.isExecutableFile(atPath: Self.executable.path) else {
             throw ExternalTool.Failure(description: "no built stowage binary beside the tests (\(Self.executable.path)); run `swift build --build-tests`")
         }
-        process.executableURL = Self.executable
-        process.arguments = ["serve", "--data-dir", self.directory.appendingPathComponent("data").path, "--listen", "127.0.0.1:0"] + arguments
-        process.standardOutput = output.pipe
-        process.standardError = try FileHandle(forWritingTo: errorURL)
-        process.standardInput = FileHandle.nullDevice
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        try process.run()
+        process = try Spawned(
+            Self.executable,
+            ["serve", "--data-dir", self.directory.appendingPathComponent("data").path, "--listen", "127.0.0.1:0"] + arguments,
+            environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+            input: .handle(FileHandle.nullDevice), output: .pipe(output.pipe), error: .handle(try FileHandle(forWritingTo: errorURL)))
     }
 
     var lines: [String] { output.lines }
@@ -105,7 +103,7 @@ final class ServerProcess: @unchecked Sendable {
             output.stop()
             if !keepingData { try? FileManager.default.removeItem(at: directory) }
         }
-        guard process.isRunning else { return process.terminationReason == .exit ? process.terminationStatus : nil }
+        guard process.isRunning else { return process.terminatedBySignal ? nil : process.terminationStatus }
         kill(process.processIdentifier, SIGTERM)
         let deadline = Date().addingTimeInterval(15)
         while process.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
@@ -115,7 +113,7 @@ final class ServerProcess: @unchecked Sendable {
             return nil
         }
         process.waitUntilExit()
-        return process.terminationReason == .exit ? process.terminationStatus : nil
+        return process.terminatedBySignal ? nil : process.terminationStatus
     }
 
     struct Response {
@@ -134,7 +132,7 @@ final class ServerProcess: @unchecked Sendable {
         while process.isRunning, Date() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
         guard !process.isRunning else { return false }
         output.stop()
-        return process.terminationReason == .uncaughtSignal
+        return process.terminatedBySignal
     }
 
     /// A plain HTTP request to the server, bypassing every client.

@@ -21,14 +21,10 @@ public struct ChildRun: CustomStringConvertible, Sendable {
         _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: inURL.path, contents: input ?? Data())
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = try FileHandle(forWritingTo: outURL)
-        process.standardError = try FileHandle(forWritingTo: errURL)
-        process.standardInput = try FileHandle(forReadingFrom: inURL)
-        try process.run()
+        let process = try Spawned(
+            executable, arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 },
+            input: .handle(try FileHandle(forReadingFrom: inURL)), output: .handle(try FileHandle(forWritingTo: outURL)),
+            error: .handle(try FileHandle(forWritingTo: errURL)))
         process.waitUntilExit()
         return ChildRun(
             command: ([executable.lastPathComponent] + arguments).joined(separator: " "), status: process.terminationStatus,

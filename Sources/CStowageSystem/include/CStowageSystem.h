@@ -18,4 +18,10 @@ int stowage_lower_thread_priority(int nice);
 // elsewhere than glibc).
 int stowage_keep_heap_memory(int mmap_threshold, int trim_threshold);
 
+// For children started with posix_spawn (the tests' runs of programs): adds to `actions` the
+// closing of every descriptor from `lowest` on and, unless `directory` is NULL, a change to it,
+// both in the child. Returns 0, or an errno value. (glibc's _np calls, which need _GNU_SOURCE.)
+#include <spawn.h>
+int stowage_spawn_close_from_and_chdir(posix_spawn_file_actions_t *actions, int lowest, const char *directory);
+
 #endif

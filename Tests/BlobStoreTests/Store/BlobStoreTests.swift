@@ -357,12 +357,8 @@ struct LayerDiffIDTests {
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-layer-\(UUID().uuidString)")
         try Data(bytes).write(to: input)
         defer { try? FileManager.default.removeItem(at: input) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool, "-c", input.path]
         let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
+        let process = try Spawned(URL(fileURLWithPath: "/usr/bin/env"), [tool, "-c", input.path], output: .pipe(pipe))
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Array(output)

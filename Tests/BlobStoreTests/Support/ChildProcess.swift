@@ -4,14 +4,11 @@ import TestSupport
 /// A built executable of this package run as a child process, its standard output collected.
 final class ChildProcess: @unchecked Sendable {
     // @unchecked: the Process is driven only by the test that made it; output has its own lock.
-    private let process = Process()
+    private let process: Spawned
     private let output = OutputCollector()
 
     init(_ name: String, arguments: [String]) throws {
-        process.executableURL = BuiltExecutable.url(name)
-        process.arguments = arguments
-        process.standardOutput = output.pipe
-        try process.run()
+        process = try Spawned(BuiltExecutable.url(name), arguments, output: .pipe(output.pipe))
     }
 
     var lines: [String] { output.lines }
@@ -27,7 +24,7 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     func kill() {
-        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.signal(SIGKILL)
         process.waitUntilExit()
         // Let the pipe's reader drain what was written before the kill.
         Thread.sleep(forTimeInterval: 0.05)

@@ -9,19 +9,16 @@ import FoundationNetworking
 /// with SIGTERM.
 final class Server: @unchecked Sendable {
     // @unchecked: the Process is driven only by the test that started it; output has its own lock.
-    private let process = Process()
+    private let process: Spawned
     private let output = OutputCollector()
     private(set) var port = 0
 
     var pid: Int32 { process.processIdentifier }
 
     init(dataDirectory: String) async throws {
-        process.executableURL = BuiltExecutable.url("stowage")
-        process.arguments = ["serve", "--data-dir", dataDirectory, "--listen", "127.0.0.1:0"]
-        process.standardOutput = output.pipe
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        process = try Spawned(
+            BuiltExecutable.url("stowage"), ["serve", "--data-dir", dataDirectory, "--listen", "127.0.0.1:0"],
+            input: .handle(FileHandle.nullDevice), output: .pipe(output.pipe), error: .handle(FileHandle.nullDevice))
         let prefix = "stowage: listening on http://127.0.0.1:"
         for _ in 0..<1500 where port == 0 && process.isRunning {
             if let line = output.lines.first(where: { $0.hasPrefix(prefix) }) {
@@ -37,7 +34,7 @@ final class Server: @unchecked Sendable {
     func stop() {
         output.stop()
         guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
+        process.signal(SIGTERM)
         process.waitUntilExit()
     }
 
