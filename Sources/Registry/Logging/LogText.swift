@@ -9,6 +9,13 @@ enum LogText {
     /// and paragraph separators, private-use and unassigned code points. One value is then
     /// always one visible piece of one line.
     static func escaped(_ text: some StringProtocol, limit: Int = 128) -> String {
+        // Nearly every value (a path, a name) is plain printable ASCII within the limit: it is
+        // written as it is, without a Unicode property lookup per character, which every
+        // request's access log line would otherwise pay for its path.
+        let utf8 = text.utf8
+        if utf8.count <= limit, utf8.allSatisfy({ (0x20...0x7E).contains($0) && $0 != 0x22 && $0 != 0x5C }) {
+            return String(text)
+        }
         var result = ""
         var count = 0
         for scalar in text.unicodeScalars {
