@@ -227,7 +227,11 @@ struct CollectionTests {
                 #expect(try await store.bytes(of: Digest.of(blob)) == blob)
             }
         }
-        #expect(packsDeleted >= 20, "the open pack was sealed and deleted in most rounds")
+        // That the race was exercised, not that it was in most rounds: how often compaction
+        // finds the open pack mostly dead depends on how the puts and the compaction interleave,
+        // and a loaded machine (the whole suite on two cores) gave 13 of 40 where a quiet one
+        // gives more than 20. Every round checks every blob either way.
+        #expect(packsDeleted >= 5, "the open pack was sealed and deleted in several rounds")
         try await store.close()
         let reopened = try await BlobStore.open(at: directory.path, options: options)
         for blob in live {
