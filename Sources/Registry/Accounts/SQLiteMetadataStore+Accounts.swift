@@ -119,8 +119,7 @@ extension SQLiteMetadataStore: AccountStore {
         guard let parsed = PersonalAccessToken(parsing: token) else { return nil }
         let found = try await reader.read { db in
             try db.firstRow(
-                "SELECT \(Self.tokenColumns), t.secret_sha256, u.disabled \(Self.tokenSource) WHERE t.id = ?",
-                [.text(parsed.id)]
+                Self.tokenByID, [.text(parsed.id)]
             ) { row throws(MetadataError) in
                 // Hashed here, off the cooperative pool; compared even for a wrong user, so that
                 // the answer takes the same time.
@@ -138,9 +137,12 @@ extension SQLiteMetadataStore: AccountStore {
         return record
     }
 
+    /// A token's record, its secret's hash (column 8) and whether its user is disabled (9).
+    private static let tokenByID = "SELECT \(tokenColumns), t.secret_sha256, u.disabled \(tokenSource) WHERE t.id = ?"
+
     public func activeToken(id: String, at now: Int64) async throws -> TokenRecord? {
         let found = try await reader.read { db in
-            try db.firstRow("SELECT \(Self.tokenColumns), t.secret_sha256, u.disabled \(Self.tokenSource) WHERE t.id = ?", [.text(id)]) {
+            try db.firstRow(Self.tokenByID, [.text(id)]) {
                 row throws(MetadataError) in (record: try Self.readToken(row), disabled: row.integer(at: 9) != 0)
             }
         }

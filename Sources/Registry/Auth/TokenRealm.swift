@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 
 /// The URL of the token endpoint that Bearer challenges name. With `public_url` configured it is
@@ -17,11 +18,16 @@ struct TokenRealm: Sendable {
 
     func url(for request: Request) -> String {
         if let publicURL { return publicURL + "/token" }
-        let forwardedHost = request.headers[.xForwardedHost].flatMap { $0.split(separator: ",").last.map { String($0.trimmingWhitespace) } }
-        let host = (forwardedHost ?? request.head.authority).flatMap { Self.isPlainAuthority($0) ? $0 : nil } ?? listenAuthority
-        let forwardedScheme = request.headers[.xForwardedProto].flatMap { $0.split(separator: ",").last?.trimmingWhitespace.lowercased() }
+        let host = (Self.lastValue(request, .xForwardedHost) ?? request.head.authority)
+            .flatMap { Self.isPlainAuthority($0) ? $0 : nil } ?? listenAuthority
+        let forwardedScheme = Self.lastValue(request, .xForwardedProto)?.lowercased()
         let scheme = forwardedScheme.flatMap { ["http", "https"].contains($0) ? $0 : nil } ?? (secure ? "https" : "http")
         return "\(scheme)://\(host)/token"
+    }
+
+    /// The value the nearest proxy added to a comma-separated forwarded header.
+    private static func lastValue(_ request: Request, _ name: HTTPField.Name) -> String? {
+        request.headers[name]?.split(separator: ",").last.map { String($0.trimmingWhitespace) }
     }
 
     /// `name`, `name:port`, `1.2.3.4:port`, `[::1]:port`: letters, digits, `.`, `-`, and IPv6
