@@ -13,10 +13,10 @@ struct DataDirectoryOption: ParsableArguments {
     }
 
     /// The metadata database, created (with the directory) on a fresh install, migrated as needed.
-    func openAccounts() throws -> SQLiteMetadataStore {
+    func openAccounts() throws -> SQLMetadataStore {
         let directory = resolved
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return try SQLiteMetadataStore(path: RegistryServer.Configuration.metadataPath(in: directory))
+        return try SQLMetadataStore(path: RegistryServer.Configuration.metadataPath(in: directory))
     }
 }
 

@@ -93,8 +93,8 @@ struct PackageCommand: AsyncParsableCommand {
 
         /// Runs `onVersion` or `onPackage` on the metadata and prints "`verb` NAME[@DIGEST]".
         func act(
-            _ verb: String, onVersion: (SQLiteMetadataStore, Digest, RepositoryName) async throws -> Void,
-            onPackage: (SQLiteMetadataStore, RepositoryName) async throws -> Void
+            _ verb: String, onVersion: (SQLMetadataStore, Digest, RepositoryName) async throws -> Void,
+            onPackage: (SQLMetadataStore, RepositoryName) async throws -> Void
         ) async throws {
             try await administer("package \(verb == "deleted" ? "delete" : "restore")") {
                 let package = try RepositoryName(parsing: name)

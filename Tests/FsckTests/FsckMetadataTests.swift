@@ -65,11 +65,11 @@ struct FsckMetadataTests {
         let path = metadataPath(fixture)
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         // The database of a server one migration behind this build.
-        let older = SQLiteMigrations.latestVersion - 1
+        let older = SchemaMigrations.latestVersion - 1
         do {
             let connection = try SQLiteConnection(path: path, readOnly: false)
             try connection.execute("PRAGMA journal_mode = WAL")
-            for migration in SQLiteMigrations.all.prefix(older) { try connection.execute(migration) }
+            for migration in SchemaMigrations.sqlite.prefix(older) { try connection.execute(migration) }
             try connection.execute("PRAGMA user_version = \(older)")
         }
         let before = files(path)
@@ -77,7 +77,7 @@ struct FsckMetadataTests {
         for arguments in [["--level", "structure"], ["--repair"]] {
             let run = try ChildRun.fsck(["--data-dir", fixture.data] + arguments)
             #expect(run.status == 2, "\(run)")
-            #expect(run.error.contains("schema version \(older), older than this build's \(SQLiteMigrations.latestVersion)"), "\(run)")
+            #expect(run.error.contains("schema version \(older), older than this build's \(SchemaMigrations.latestVersion)"), "\(run)")
             #expect(files(path) == before, "\(arguments) touched the database")
             #expect(try userVersion(path) == older)
         }

@@ -3,14 +3,15 @@ import Foundation
 @testable import Registry
 import Testing
 
-@Suite("Account store (SQLite)")
+@Suite("Account store (SQLite and PostgreSQL)")
 struct AccountStoreTests {
     private let database = ScratchDatabase()
 
     // MARK: Users and organisations
 
-    @Test func usersAreCreatedListedDisabledAndEnabled() async throws {
-        let store = try database.open()
+    @Test(arguments: DatabaseBackend.allCases) func usersAreCreatedListedDisabledAndEnabled(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let store = try await database.open()
         let before = UnixTime.now()
         let alice = try await store.createUser("alice", admin: false)
         let after = UnixTime.now()
@@ -29,8 +30,9 @@ struct AccountStoreTests {
         await #expect(throws: AccountError.unknownUser("nobody")) { try await store.setUserDisabled("nobody", disabled: true) }
     }
 
-    @Test func usersAndOrganisationsShareOneNamespace() async throws {
-        let store = try database.open()
+    @Test(arguments: DatabaseBackend.allCases) func usersAndOrganisationsShareOneNamespace(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let store = try await database.open()
         try await store.createUser("alice", admin: false)
         try await store.createOrganisation("acme")
         await #expect(throws: AccountError.userExists("alice")) { try await store.createUser("alice", admin: true) }
@@ -42,20 +44,25 @@ struct AccountStoreTests {
         #expect(try await store.organisations().map(\.name) == ["acme"])
     }
 
-    @Test func theDatabaseItselfRefusesAnOwnerNameTakenByTheOtherKind() async throws {
-        let store = try database.open()
+    @Test(arguments: DatabaseBackend.allCases) func theDatabaseItselfRefusesAnOwnerNameTakenByTheOtherKind(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let store = try await database.open()
         try await store.createUser("alice", admin: false)
         try await store.createOrganisation("acme")
-        let connection = try SQLiteConnection(path: database.path, readOnly: false)
-        #expect(throws: MetadataError.self) { try connection.run("INSERT INTO organisations (name) VALUES ('alice')") }
-        #expect(throws: MetadataError.self) { try connection.run("INSERT INTO users (name) VALUES ('acme')") }
-        #expect(throws: MetadataError.self) { try connection.run("INSERT INTO users (name) VALUES ('Bob')") }
-        #expect(throws: MetadataError.self) { try connection.run("UPDATE users SET name = 'eve' WHERE name = 'alice'") }
+        for statement in [
+            "INSERT INTO organisations (name) VALUES ('alice')", "INSERT INTO users (name) VALUES ('acme')",
+            "INSERT INTO users (name) VALUES ('Bob')", "UPDATE users SET name = 'eve' WHERE name = 'alice'",
+        ] {
+            let error = await #expect(throws: MetadataError.self, "\(statement)") {
+                try await store.database.write { db in try await db.run(statement) }
+            }
+            if case .constraint = error {} else { Issue.record("\(statement): \(String(describing: error))") }
+        }
     }
 
     @Test(arguments: ["", "Alice", "a/b", "-alice", "alice-", "al..ice", "al___ice", "al ice", "ålice", String(repeating: "a", count: 65)])
     func namesFollowTheRepositoryComponentGrammar(name: String) async throws {
-        let store = try database.open()
+        let store = try database.openSQLite()
         let error = await #expect(throws: AccountError.self) { try await store.createUser(name, admin: false) }
         if case .invalidName(let invalid, _) = error { #expect(invalid == name) } else { Issue.record("\(String(describing: error))") }
         await #expect(throws: AccountError.self) { try await store.createOrganisation(name) }
@@ -63,12 +70,13 @@ struct AccountStoreTests {
 
     @Test(arguments: ["a", "alice", "a.b", "a_b", "a__b", "a---b", "0day", String(repeating: "a", count: 64)])
     func validNames(name: String) async throws {
-        let store = try database.open()
+        let store = try database.openSQLite()
         #expect(try await store.createUser(name, admin: false).name == name)
     }
 
-    @Test func membershipsHaveOneRoleEach() async throws {
-        let store = try database.open()
+    @Test(arguments: DatabaseBackend.allCases) func membershipsHaveOneRoleEach(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let store = try await database.open()
         try await store.createOrganisation("acme")
         for user in ["carol", "bob", "dave"] { try await store.createUser(user, admin: false) }
         try await store.setMember(organisation: "acme", user: "bob", role: .read)
@@ -100,8 +108,9 @@ struct AccountStoreTests {
 
     // MARK: Tokens
 
-    @Test func aTokenAuthenticatesItsUserAndIsStoredOnlyAsAHash() async throws {
-        let store = try database.open()
+    @Test(arguments: DatabaseBackend.allCases) func aTokenAuthenticatesItsUserAndIsStoredOnlyAsAHash(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let store = try await database.open()
         try await store.createUser("alice", admin: false)
         let (token, record) = try await store.createToken(
             user: "alice", scopes: [.readPackages, .writePackages], expires: nil, description: "laptop"
@@ -116,18 +125,24 @@ struct AccountStoreTests {
         #expect(try await store.tokens(of: "alice").map(\.id) == [record.id])
 
         let secret = String(token.dropFirst("stw_".count + 13))
-        let stored = try SQLiteConnection(path: database.path, readOnly: true).firstRow(
-            "SELECT secret_sha256, scopes FROM tokens WHERE id = ?", [.text(record.id)]
-        ) { ($0.text(at: 0), $0.text(at: 1)) }
+        let stored = try await store.database.read { db in
+            try await db.firstRow("SELECT secret_sha256, scopes FROM tokens WHERE id = ?", [.text(record.id)]) {
+                ($0.text(at: 0), $0.text(at: 1))
+            }
+        }
         #expect(stored?.0 == Digest.of(Array(secret.utf8)).description.dropFirst("sha256:".count).description)
         #expect(stored?.1 == "read:packages,write:packages")
-        let file = try Data(contentsOf: URL(fileURLWithPath: database.path))
-            + ((try? Data(contentsOf: URL(fileURLWithPath: database.path + "-wal"))) ?? Data())
-        #expect(file.range(of: Data(secret.utf8)) == nil)
+        // Nowhere in the whole database (SQLite: its file and journal).
+        if backend == .sqlite {
+            let file = try Data(contentsOf: URL(fileURLWithPath: database.path))
+                + ((try? Data(contentsOf: URL(fileURLWithPath: database.path + "-wal"))) ?? Data())
+            #expect(file.range(of: Data(secret.utf8)) == nil)
+        }
     }
 
-    @Test func tokensAreRandomAndDistinct() async throws {
-        let store = try database.open()
+    @Test(arguments: DatabaseBackend.allCases) func tokensAreRandomAndDistinct(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let store = try await database.open()
         try await store.createUser("alice", admin: false)
         var seen: Set<String> = [], ids: Set<String> = []
         for _ in 0..<20 {
@@ -138,8 +153,9 @@ struct AccountStoreTests {
         #expect(seen.count == 20 && ids.count == 20)
     }
 
-    @Test func refusals() async throws {
-        let store = try database.open()
+    @Test(arguments: DatabaseBackend.allCases) func refusals(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let store = try await database.open()
         try await store.createUser("alice", admin: false)
         try await store.createUser("bob", admin: false)
         let (token, record) = try await store.createToken(user: "alice", scopes: [.readPackages], expires: nil, description: "")
@@ -177,8 +193,9 @@ struct AccountStoreTests {
         await #expect(throws: AccountError.unknownToken("000000000000")) { try await store.revokeToken(id: "000000000000") }
     }
 
-    @Test func expiredTokensAreRefused() async throws {
-        let store = try database.open()
+    @Test(arguments: DatabaseBackend.allCases) func expiredTokensAreRefused(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let store = try await database.open()
         try await store.createUser("alice", admin: false)
         let now = UnixTime.now()
         let (token, record) = try await store.createToken(user: "alice", scopes: [.readPackages], expires: now + 3600, description: "")
@@ -189,8 +206,9 @@ struct AccountStoreTests {
         #expect(record.isExpired(at: now + 3600) && !record.isExpired(at: now))
     }
 
-    @Test func tokenCreationChecksItsArguments() async throws {
-        let store = try database.open()
+    @Test(arguments: DatabaseBackend.allCases) func tokenCreationChecksItsArguments(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let store = try await database.open()
         try await store.createUser("alice", admin: false)
         await #expect(throws: AccountError.noScopes) {
             try await store.createToken(user: "alice", scopes: [], expires: nil, description: "")
@@ -208,7 +226,7 @@ struct AccountStoreTests {
     }
 
     @Test func lastUseIsRecordedAtMostOnceAMinute() async throws {
-        let store = try database.open()
+        let store = try database.openSQLite()
         try await store.createUser("alice", admin: false)
         let (token, record) = try await store.createToken(user: "alice", scopes: [.readPackages], expires: nil, description: "")
         let start = UnixTime.now()
@@ -222,19 +240,20 @@ struct AccountStoreTests {
         #expect(try await storedLastUse() == nil)
         #expect(try await store.authenticate(user: "alice", token: token, at: start)?.lastUsed == start)
         #expect(try await storedLastUse() == start)
-        let commits = store.writer.commitCount
+        let commits = store.sqlite.writer.commitCount
         for offset in 1...30 {
             _ = try await store.authenticate(user: "alice", token: token, at: start + Int64(offset))
         }
-        #expect(store.writer.commitCount == commits)
+        #expect(store.sqlite.writer.commitCount == commits)
         #expect(try await storedLastUse() == start)
         _ = try await store.authenticate(user: "alice", token: token, at: start + 61)
         #expect(try await storedLastUse() == start + 61)
     }
 
-    @Test func aTokenCreatedByAnotherConnectionIsSeenAndRevokedAtOnce() async throws {
-        let server = try database.open()
-        let admin = try database.open()
+    @Test(arguments: DatabaseBackend.allCases) func aTokenCreatedByAnotherConnectionIsSeenAndRevokedAtOnce(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let server = try await database.open()
+        let admin = try await database.open()
         try await admin.createUser("alice", admin: false)
         let (token, record) = try await admin.createToken(user: "alice", scopes: [.readPackages], expires: nil, description: "")
         #expect(try await server.authenticate(user: "alice", token: token) != nil)
@@ -244,8 +263,9 @@ struct AccountStoreTests {
 
     // MARK: Visibility and authorisation
 
-    @Test func packagesArePrivateUntilMadePublic() async throws {
-        let store = try database.open()
+    @Test(arguments: DatabaseBackend.allCases) func packagesArePrivateUntilMadePublic(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let store = try await database.open()
         let app = try RepositoryName(parsing: "alice/app")
         #expect(try await store.isPublic(app) == false)
         try await store.setVisibility(repository: app, public: true)
@@ -255,8 +275,9 @@ struct AccountStoreTests {
         #expect(try await store.isPublic(app) == false)
     }
 
-    @Test func allowedActionsCombineUsersRolesAndVisibility() async throws {
-        let store = try database.open()
+    @Test(arguments: DatabaseBackend.allCases) func allowedActionsCombineUsersRolesAndVisibility(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let store = try await database.open()
         try await store.createUser("alice", admin: false)
         try await store.createUser("bob", admin: false)
         try await store.createUser("carol", admin: false)
@@ -289,8 +310,9 @@ struct AccountStoreTests {
 
     // MARK: Bootstrap and migration
 
-    @Test func bootstrapCreatesTheFirstAdminOnce() async throws {
-        let store = try database.open()
+    @Test(arguments: DatabaseBackend.allCases) func bootstrapCreatesTheFirstAdminOnce(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let store = try await database.open()
         let results = try await withThrowingTaskGroup(of: (user: String, token: String)?.self) { group in
             for _ in 0..<4 { group.addTask { try await store.bootstrapIfEmpty() } }
             return try await group.reduce(into: []) { $0.append($1) }
@@ -305,8 +327,9 @@ struct AccountStoreTests {
         #expect(try await store.bootstrapIfEmpty() == nil)
     }
 
-    @Test func noBootstrapOnceAUserExists() async throws {
-        let store = try database.open()
+    @Test(arguments: DatabaseBackend.allCases) func noBootstrapOnceAUserExists(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let store = try await database.open()
         try await store.createUser("alice", admin: false)
         #expect(try await store.bootstrapIfEmpty() == nil)
         #expect(try await store.user(named: "admin") == nil)
@@ -315,12 +338,12 @@ struct AccountStoreTests {
     @Test func aVersionOneDatabaseGainsTheAccountTables() async throws {
         do {
             let connection = try SQLiteConnection(path: database.path, readOnly: false)
-            try connection.execute(SQLiteMigrations.all[0])
+            try connection.execute(SchemaMigrations.sqlite[0])
             try connection.execute("INSERT INTO repositories (name) VALUES ('alice/app'); PRAGMA user_version = 1")
         }
-        let store = try database.open()
+        let store = try database.openSQLite()
         #expect(try await store.repositoryExists(try RepositoryName(parsing: "alice/app")))
         try await store.createUser("alice", admin: false)
-        #expect(try database.userVersion() == SQLiteMigrations.latestVersion)
+        #expect(try database.userVersion() == SchemaMigrations.latestVersion)
     }
 }

@@ -4,12 +4,13 @@ import Foundation
 @testable import Registry
 import Testing
 
-@Suite("Metadata store (SQLite)")
+@Suite("Metadata store (SQLite and PostgreSQL)")
 struct MetadataStoreTests {
     private let database = ScratchDatabase()
 
-    @Test func blobLinksArePerRepository() async throws {
-        let store = try database.open()
+    @Test(arguments: DatabaseBackend.allCases) func blobLinksArePerRepository(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let store = try await database.open()
         let alice = name("alice/app"), bob = name("bob/app")
         let existedBefore = try await store.repositoryExists(alice)
 
@@ -28,8 +29,9 @@ struct MetadataStoreTests {
         #expect(unlinked && !unlinkedAgain && !linkedAfter)
     }
 
-    @Test func repositoriesPageInLexicalOrder() async throws {
-        let store = try database.open()
+    @Test(arguments: DatabaseBackend.allCases) func repositoriesPageInLexicalOrder(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let store = try await database.open()
         for repository in ["c/x", "a/x", "b/y", "b/x"] {
             try await store.linkBlob(digest(1), size: 1, in: name(repository))
         }
@@ -43,8 +45,9 @@ struct MetadataStoreTests {
         #expect(past.isEmpty && empty.isEmpty)
     }
 
-    @Test func putManifestRecordsItsReferencesAndTags() async throws {
-        let store = try database.open()
+    @Test(arguments: DatabaseBackend.allCases) func putManifestRecordsItsReferencesAndTags(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let store = try await database.open()
         let repository = name("alice/app")
         let record = manifest(
             10, subject: digest(99), artifactType: "application/vnd.example+json", annotations: ["org.example": "yes"],
@@ -72,8 +75,9 @@ struct MetadataStoreTests {
         #expect(referenced == [record.digest, digest(1), digest(2), digest(11), digest(12)])
     }
 
-    @Test func putManifestIsIdempotentPerRepository() async throws {
-        let store = try database.open()
+    @Test(arguments: DatabaseBackend.allCases) func putManifestIsIdempotentPerRepository(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let store = try await database.open()
         let alice = name("alice/app"), bob = name("bob/app")
         let record = manifest(10, blobs: [digest(1)])
         var changed = record
@@ -92,8 +96,9 @@ struct MetadataStoreTests {
         #expect(aliceTags == ["v1", "v2"] && bobTags.isEmpty)
     }
 
-    @Test func puttingATagMovesIt() async throws {
-        let store = try database.open()
+    @Test(arguments: DatabaseBackend.allCases) func puttingATagMovesIt(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let store = try await database.open()
         let repository = name("alice/app")
         let first = manifest(1), second = manifest(2)
         try await store.putManifest(first, tags: ["latest", "v1"], in: repository, requiring: [])
@@ -106,8 +111,9 @@ struct MetadataStoreTests {
         #expect(firstTags == ["v1"] && secondTags == ["latest"])
     }
 
-    @Test func deletingAVersionHidesItButKeepsItsBlobsMarkedForTheRestoreWindow() async throws {
-        let store = try database.open()
+    @Test(arguments: DatabaseBackend.allCases) func deletingAVersionHidesItButKeepsItsBlobsMarkedForTheRestoreWindow(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let store = try await database.open()
         let repository = name("alice/app")
         let doomed = manifest(1, blobs: [digest(50)]), kept = manifest(2)
         try await store.putManifest(doomed, tags: ["v1", "v2"], in: repository, requiring: [])
@@ -130,8 +136,9 @@ struct MetadataStoreTests {
         #expect(afterWindow == [kept.digest])
     }
 
-    @Test func deletingATagKeepsTheManifest() async throws {
-        let store = try database.open()
+    @Test(arguments: DatabaseBackend.allCases) func deletingATagKeepsTheManifest(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let store = try await database.open()
         let repository = name("alice/app")
         let record = manifest(1)
         try await store.putManifest(record, tags: ["v1", "v2"], in: repository, requiring: [])
@@ -147,8 +154,9 @@ struct MetadataStoreTests {
         #expect(kept == record.head)
     }
 
-    @Test func tagsPageInLexicalOrder() async throws {
-        let store = try database.open()
+    @Test(arguments: DatabaseBackend.allCases) func tagsPageInLexicalOrder(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let store = try await database.open()
         let repository = name("alice/app")
         try await store.putManifest(manifest(1), tags: ["b", "a", "C", "a1", "c"], in: repository, requiring: [])
 
@@ -162,8 +170,9 @@ struct MetadataStoreTests {
         #expect(elsewhere.isEmpty)
     }
 
-    @Test func referrersAreFilteredBySubjectRepositoryAndArtifactType() async throws {
-        let store = try database.open()
+    @Test(arguments: DatabaseBackend.allCases) func referrersAreFilteredBySubjectRepositoryAndArtifactType(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let store = try await database.open()
         let repository = name("alice/app")
         let subject = digest(1)
         let sbom = manifest(
@@ -189,17 +198,17 @@ struct MetadataStoreTests {
     /// such writes only); durable writes before and after it still commit with FULL, and every
     /// one of them is in the database another connection opens.
     @Test func writesThatNeedNoFsyncInterleaveWithDurableOnes() async throws {
-        let store = try database.open()
+        let store = try database.openSQLite()
         let repository = name("alice/app")
         try await store.createUpload(id: "lazy-1", in: repository)
         try await store.linkBlob(digest(1), size: 1, in: repository)
         try await store.createUpload(id: "lazy-2", in: repository)
-        let synchronous = try await store.writer.write { db in
-            try db.firstRow("PRAGMA synchronous") { $0.integer(at: 0) }
+        let synchronous = try await store.sqlite.writer.write(durable: true) { db in
+            try await db.firstRow("PRAGMA synchronous") { $0.integer(at: 0) }
         }
         try await store.linkBlob(digest(2), size: 2, in: repository)
 
-        let other = try database.open()
+        let other = try database.openSQLite()
         let uploads = try await other.uploads().map(\.id)
         let first = try await other.isBlobLinked(digest(1), in: repository)
         let second = try await other.isBlobLinked(digest(2), in: repository)
@@ -209,8 +218,9 @@ struct MetadataStoreTests {
         #expect(first && second)
     }
 
-    @Test func uploadSessions() async throws {
-        let store = try database.open()
+    @Test(arguments: DatabaseBackend.allCases) func uploadSessions(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let store = try await database.open()
         try await store.createUpload(id: "u1", in: name("alice/app"))
         try await store.createUpload(id: "u2", in: name("bob/app"))
         let duplicate = await outcome { try await store.createUpload(id: "u1", in: name("carol/app")) }
@@ -236,29 +246,30 @@ struct MetadataStoreTests {
     @Test func reopeningKeepsDataAndMigratesOnce() async throws {
         let record = manifest(1, blobs: [digest(2)])
         do {
-            let store = try database.open()
+            let store = try database.openSQLite()
             try await store.putManifest(record, tags: ["v1"], in: name("alice/app"), requiring: [])
         }
         let versionAfterCreate = try database.userVersion()
         // A second run of migration 1 would fail on CREATE TABLE, so opening again proves it was skipped.
-        let store = try database.open()
+        let store = try database.openSQLite()
         let versionAfterReopen = try database.userVersion()
         let found = try await store.manifestHead(tag: "v1", in: name("alice/app"))
 
-        #expect(versionAfterCreate == SQLiteMigrations.latestVersion && versionAfterReopen == versionAfterCreate)
+        #expect(versionAfterCreate == SchemaMigrations.latestVersion && versionAfterReopen == versionAfterCreate)
         #expect(found == record.head)
     }
 
     @Test func refusesASchemaFromTheFuture() throws {
-        _ = try database.open()
+        _ = try database.openSQLite()
         try SQLiteConnection(path: database.path, readOnly: false).execute("PRAGMA user_version = 99")
-        #expect(throws: MetadataError.schemaTooNew(version: 99, supported: SQLiteMigrations.latestVersion)) {
-            try database.open()
+        #expect(throws: MetadataError.schemaTooNew(version: 99, supported: SchemaMigrations.latestVersion)) {
+            try database.openSQLite()
         }
     }
 
-    @Test func concurrentPutsAllLand() async throws {
-        let store = try database.open()
+    @Test(arguments: DatabaseBackend.allCases) func concurrentPutsAllLand(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let store = try await database.open()
         let repository = name("alice/app")
         try await withThrowingTaskGroup { group in
             for index in 0..<100 {
@@ -276,14 +287,14 @@ struct MetadataStoreTests {
     /// Holds the writer busy so that 102 writes queue up, then checks they commit as one
     /// transaction in which the two that violate a constraint fail alone.
     @Test func groupCommitBatchesWritesAndFailsOnlyTheBadOnes() async throws {
-        let store = try database.open()
+        let store = try database.openSQLite()
         let repository = name("alice/app")
         try await store.createUpload(id: "taken", in: repository)
-        let commitsBefore = store.writer.commitCount
+        let commitsBefore = store.sqlite.writer.commitCount
 
         let (entered, enteredContinuation) = AsyncStream<Void>.makeStream()
         let gate = DispatchSemaphore(value: 0)
-        async let held: Void = store.writer.write { _ in
+        async let held: Void = store.sqlite.writer.write(durable: true) { _ in
             enteredContinuation.yield()
             gate.wait()
         }
@@ -304,7 +315,7 @@ struct MetadataStoreTests {
             }
             return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
         }
-        while store.writer.pendingCount < 102 {
+        while store.sqlite.writer.pendingCount < 102 {
             try await Task.sleep(for: .milliseconds(1))
         }
         gate.signal()
@@ -314,7 +325,7 @@ struct MetadataStoreTests {
         let badTagTarget = try await store.manifestHead(tag: "ok", in: repository)
         let tags = try await store.tags(in: repository, after: nil, limit: 1000)
 
-        #expect(store.writer.commitCount == commitsBefore + 2)
+        #expect(store.sqlite.writer.commitCount == commitsBefore + 2)
         #expect(failures.keys.sorted() == ["bad tag", "duplicate upload"])
         #expect(failures.values.allSatisfy(isConstraint))
         #expect(badManifest == nil && badTagTarget == nil)

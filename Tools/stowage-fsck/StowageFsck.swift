@@ -123,7 +123,7 @@ struct StowageFsck: AsyncParsableCommand {
     }
 
     /// Nil when the directory has no metadata database (a bare blob store): nothing to check.
-    private func checkReferences(_ contents: StoreContents, _ metadata: SQLiteMetadataStore?) async throws
+    private func checkReferences(_ contents: StoreContents, _ metadata: SQLMetadataStore?) async throws
         -> (checker: ReferenceChecker, report: ReferenceReport)?
     {
         guard let metadata else { return nil }
@@ -135,12 +135,12 @@ struct StowageFsck: AsyncParsableCommand {
     /// The metadata database, nil in a bare blob store: read-only and at exactly this build's
     /// schema; read-write for a repair, once the read-only open has shown that opening it so
     /// migrates nothing.
-    private func openMetadata(writable: Bool) throws -> SQLiteMetadataStore? {
+    private func openMetadata(writable: Bool) throws -> SQLMetadataStore? {
         let path = RegistryServer.Configuration.metadataPath(in: resolvedDirectory)
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let readOnly: SQLiteMetadataStore
+        let readOnly: SQLMetadataStore
         do {
-            readOnly = try SQLiteMetadataStore(readingOnly: path)
+            readOnly = try SQLMetadataStore(readingOnly: path)
         } catch {
             switch error {
             case .schemaTooOld, .schemaTooNew:
@@ -149,7 +149,7 @@ struct StowageFsck: AsyncParsableCommand {
                 throw error
             }
         }
-        return writable ? try SQLiteMetadataStore(path: path) : readOnly
+        return writable ? try SQLMetadataStore(path: path) : readOnly
     }
 }
 

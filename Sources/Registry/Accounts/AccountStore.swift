@@ -1,5 +1,5 @@
 /// Users, organisations with their members, personal access tokens and package visibility: the
-/// data behind authentication and authorisation. `SQLiteMetadataStore` implements it in the same
+/// data behind authentication and authorisation. `SQLMetadataStore` implements it in the same
 /// database file as the registry's metadata.
 ///
 /// Names are user or organisation names (`AccountName`'s grammar; users and organisations share

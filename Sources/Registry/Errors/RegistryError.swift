@@ -24,6 +24,8 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
         case denied = "DENIED"
         case unsupported = "UNSUPPORTED"
         case tooManyRequests = "TOOMANYREQUESTS"
+        /// Not in the spec's table: docker-registry's code for a 503, which clients retry.
+        case unavailable = "UNAVAILABLE"
         /// Not in the spec's table: an internal failure, never caused by the request.
         case unknown = "UNKNOWN"
     }
@@ -96,11 +98,12 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
         switch error {
         case .constraint:
             RegistryError(.badRequest, .unsupported, "the request conflicts with the registry's records")
-        case .database(let code, _) where [5, 6].contains(code & 0xff):
-            // SQLITE_BUSY or SQLITE_LOCKED past the busy timeout: the database is overloaded, the
-            // request may simply be tried again.
+        case _ where error.isBusy:
             RegistryError(.serviceUnavailable, .tooManyRequests, "the metadata database is busy; try again", headers: [.retryAfter: "1"])
-        case .io, .database, .schemaTooNew, .schemaTooOld, .corruptValue:
+        case .unavailable:
+            RegistryError(
+                .serviceUnavailable, .unavailable, "the metadata database is unavailable; try again later", headers: [.retryAfter: "5"])
+        case .io, .database, .conflict, .schemaTooNew, .schemaTooOld, .corruptValue, .badLocation:
             RegistryError(.internalServerError, .unknown, "internal error")
         }
     }

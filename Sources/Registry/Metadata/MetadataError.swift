@@ -15,6 +15,14 @@ public enum MetadataError: Error, Sendable, Equatable, CustomStringConvertible {
     case schemaTooOld(version: Int, supported: Int)
     /// A stored digest or name no longer parses: the file was edited by hand or by a broken build.
     case corruptValue(String)
+    /// The database cannot be reached or is shutting down (PostgreSQL stopped, the network
+    /// down): the request may be tried again later.
+    case unavailable(String)
+    /// The database refused the transaction for a conflict with a concurrent one, and the
+    /// retries ran out: the request may be tried again.
+    case conflict(String)
+    /// A database location (`metadata.url`) that does not parse.
+    case badLocation(String)
 
     public var description: String {
         switch self {
@@ -26,6 +34,20 @@ public enum MetadataError: Error, Sendable, Equatable, CustomStringConvertible {
         case .schemaTooOld(let version, let supported):
             "metadata database is at schema version \(version), older than this build's \(supported); reading it would need a migration"
         case .corruptValue(let value): "metadata database holds an invalid value: \(value)"
+        case .unavailable(let message): "metadata database unavailable: \(message)"
+        case .conflict(let message): "metadata transaction conflicted with a concurrent one: \(message)"
+        case .badLocation(let message): "metadata database location: \(message)"
+        }
+    }
+
+    /// Whether the database was only too busy to take the request, which may be tried again:
+    /// SQLite busy or locked past the busy timeout (SQLITE_BUSY, SQLITE_LOCKED), or PostgreSQL
+    /// transactions that kept conflicting past the retries.
+    public var isBusy: Bool {
+        switch self {
+        case .database(let code, _): [5, 6].contains(code & 0xff)
+        case .conflict: true
+        default: false
         }
     }
 }

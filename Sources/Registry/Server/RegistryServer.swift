@@ -21,6 +21,9 @@ public struct RegistryServer: Sendable {
         /// admin commands open the same files.
         public static func metadataPath(in directory: String) -> String { directory + "/metadata.db" }
         public static func authDirectory(in directory: String) -> String { directory + "/auth" }
+        /// The PostgreSQL database (`postgres://USER:PASSWORD@HOST:PORT/DATABASE`) that holds
+        /// the metadata instead of the data directory's SQLite file: what several nodes share.
+        public var metadataURL: String?
         public var host: String = "127.0.0.1"
         public var port: Int = 5000
         public var store = BlobStoreOptions()
@@ -79,7 +82,8 @@ public struct RegistryServer: Sendable {
     public func openService() async throws -> RegistryService {
         let store = try await BlobStore.open(at: configuration.dataDirectory, options: configuration.store)
         do {
-            let metadata = try SQLiteMetadataStore(path: Configuration.metadataPath(in: configuration.dataDirectory))
+            let location = try MetadataLocation(url: configuration.metadataURL, dataDirectory: configuration.dataDirectory)
+            let metadata = SQLMetadataStore(database: try await location.open(logger: logger))
             return try await RegistryService.open(store: store, metadata: metadata, options: configuration.registry, logger: logger)
         } catch {
             try await store.close()

@@ -44,7 +44,7 @@ final class FsckFixture: Sendable {
         let data = root + "/data"
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         let store = try await BlobStore.open(at: data)
-        let metadata = try SQLiteMetadataStore(path: RegistryServer.Configuration.metadataPath(in: data))
+        let metadata = try SQLMetadataStore(path: RegistryServer.Configuration.metadataPath(in: data))
         var writer = Writer(store: store, metadata: metadata)
 
         var random = Random(seed: 7)
@@ -71,7 +71,7 @@ final class FsckFixture: Sendable {
     /// Pushes blobs and manifests the way the registry's routes do: store, link, record.
     private struct Writer {
         let store: BlobStore
-        let metadata: SQLiteMetadataStore
+        let metadata: SQLMetadataStore
         var blobs: [Digest: [UInt8]] = [:]
 
         mutating func blob(_ bytes: [UInt8], in repository: String) async throws -> Digest {

@@ -41,11 +41,11 @@ struct RequestLimitTests {
     @Test func aStoredPolicyBeyondTheRangesCannotStopCollection() async throws {
         try await RegistryHarness.run { registry in
             try await registry.pushImage("octo/app", tag: "v1", layers: [[1, 2, 3]])
-            let store = try #require(registry.service.packages as? SQLiteMetadataStore)
+            let store = try #require(registry.service.packages as? SQLMetadataStore)
             // (The schema's CHECKs keep negative values out.)
             for (days, keep) in [(Int64.max, Int64.max), (Int64(Int32.max), Int64(Int32.max))] {
-                try await store.writer.write { db in
-                    try db.run(
+                try await store.database.write { db in
+                    try await db.run(
                         "INSERT OR REPLACE INTO retention_policies (scope, untagged_days, keep_last, updated) VALUES ('octo', ?, ?, 0)",
                         [.integer(days), .integer(keep)])
                 }

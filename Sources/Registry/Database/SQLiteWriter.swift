@@ -8,13 +8,17 @@ import Synchronization
 /// that may wait for durability commits with `synchronous=NORMAL`, without an fsync of its own:
 /// WAL frames are appended in order, so the next durable commit's fsync covers them too.
 ///
+/// The bodies are `async` (the stores' SQL is written once for SQLite and PostgreSQL), but a
+/// drain runs as a task preferring `executor`, so they run on `queue`, and SQLite's calls never
+/// suspend: a body runs from start to end there.
+///
 /// `@unchecked Sendable`: the connection and `synchronousFull` are only touched by `drain`, which
 /// runs on `queue`, and `state.draining` guarantees a single drain at a time; the rest of the
 /// state sits in a Mutex.
 final class SQLiteWriter: @unchecked Sendable {
     private struct PendingWrite: Sendable {
         /// Runs the write's statements; returns what to do once its transaction has committed.
-        let apply: @Sendable (SQLiteConnection) throws -> @Sendable () -> Void
+        let apply: @Sendable (SQLiteConnection) async throws -> @Sendable () -> Void
         let fail: @Sendable (any Error) -> Void
         /// Whether the write must be on disk before it is reported done.
         let durable: Bool
@@ -29,11 +33,13 @@ final class SQLiteWriter: @unchecked Sendable {
     private let connection: SQLiteConnection
     /// The connection's `synchronous` mode: FULL (opened so) unless the last batch needed no fsync.
     private var synchronousFull = true
-    private let queue = DispatchQueue(label: "stowage.metadata.writer")
+    private let executor: JobExecutor
     private let state = Mutex(State())
 
     init(connection: SQLiteConnection) {
         self.connection = connection
+        let queue = DispatchQueue(label: "stowage.metadata.writer")
+        executor = JobExecutor { queue.async(execute: $0) }
     }
 
     /// Transactions committed so far; with concurrent writers it grows slower than the writes.
@@ -46,12 +52,12 @@ final class SQLiteWriter: @unchecked Sendable {
     /// and returns its result once that transaction has committed and, if `durable`, is on disk.
     /// A write that is not durable is visible at once and on disk with the next durable commit;
     /// a power failure before that may lose it.
-    func write<T: Sendable>(durable: Bool = true, _ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+    func write<T: Sendable>(durable: Bool, _ body: @escaping @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             submit(
                 PendingWrite(
                     apply: { connection in
-                        let value = try body(connection)
+                        let value = try await body(connection)
                         return { continuation.resume(returning: value) }
                     },
                     fail: { continuation.resume(throwing: $0) },
@@ -63,8 +69,8 @@ final class SQLiteWriter: @unchecked Sendable {
 
     /// Queues `body` for the next transaction without waiting for it; a failure is dropped. For
     /// bookkeeping that may be lost, such as a token's last use.
-    func enqueue(_ body: @escaping @Sendable (SQLiteConnection) throws -> Void) {
-        submit(PendingWrite(apply: { connection in try body(connection); return {} }, fail: { _ in }, durable: false))
+    func enqueue(_ body: @escaping @Sendable (any DatabaseSession) async throws -> Void) {
+        submit(PendingWrite(apply: { connection in try await body(connection); return {} }, fail: { _ in }, durable: false))
     }
 
     private func submit(_ write: PendingWrite) {
@@ -74,11 +80,11 @@ final class SQLiteWriter: @unchecked Sendable {
             return !state.draining
         }
         if startDrain {
-            queue.async { self.drain() }
+            Task(executorPreference: executor) { await self.drain() }
         }
     }
 
-    private func drain() {
+    private func drain() async {
         while true {
             let batch = state.withLock { state in
                 defer { state.pending.removeAll() }
@@ -86,18 +92,18 @@ final class SQLiteWriter: @unchecked Sendable {
                 return state.pending
             }
             if batch.isEmpty { return }
-            commit(batch)
+            await commit(batch)
         }
     }
 
-    private func commit(_ batch: [PendingWrite]) {
+    private func commit(_ batch: [PendingWrite]) async {
         let durable = batch.contains { $0.durable }
         do {
             if durable != synchronousFull {
-                try connection.run(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
+                try connection.control(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
                 synchronousFull = durable
             }
-            try connection.run("BEGIN IMMEDIATE")
+            try connection.control("BEGIN IMMEDIATE")
         } catch {
             batch.forEach { $0.fail(error) }
             return
@@ -105,16 +111,16 @@ final class SQLiteWriter: @unchecked Sendable {
         var outcomes: [@Sendable () -> Void] = []
         for write in batch {
             do {
-                try connection.run("SAVEPOINT write")
-                let succeed = try write.apply(connection)
-                try connection.run("RELEASE write")
+                try connection.control("SAVEPOINT write")
+                let succeed = try await write.apply(connection)
+                try connection.control("RELEASE write")
                 outcomes.append(succeed)
             } catch {
-                guard connection.isInTransaction, (try? connection.run("ROLLBACK TO write")) != nil,
-                    (try? connection.run("RELEASE write")) != nil
+                guard connection.isInTransaction, (try? connection.control("ROLLBACK TO write")) != nil,
+                    (try? connection.control("RELEASE write")) != nil
                 else {
                     // SQLite abandoned the whole transaction: the writes before this one are lost too.
-                    _ = try? connection.run("ROLLBACK")
+                    _ = try? connection.control("ROLLBACK")
                     batch.forEach { $0.fail(error) }
                     return
                 }
@@ -122,9 +128,9 @@ final class SQLiteWriter: @unchecked Sendable {
             }
         }
         do {
-            try connection.run("COMMIT")
+            try connection.control("COMMIT")
         } catch {
-            _ = try? connection.run("ROLLBACK")
+            _ = try? connection.control("ROLLBACK")
             batch.forEach { $0.fail(error) }
             return
         }

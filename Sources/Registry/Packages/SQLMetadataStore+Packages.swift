@@ -4,101 +4,108 @@ import BlobStore
 /// A deleted package keeps its row under the name `~<id>`, which no repository name can take, so
 /// every lookup by name misses it and the name is free for a new package at once; its deletion
 /// row remembers the name.
-extension SQLiteMetadataStore: PackageStore {
+extension SQLMetadataStore: PackageStore {
     public func packages(owner: String?, deleted: Bool) async throws -> [PackageSummary] {
-        try await scanner.read { db in
+        try await database.scan { db in
             let sql = deleted
                 ? """
                 SELECT d.name, r.created, d.deleted, r.id FROM deletions d JOIN repositories r ON r.deletion_id = d.id
-                WHERE ?1 IS NULL OR substr(d.name, 1, length(?1) + 1) = ?1 || '/' ORDER BY d.name, d.id
+                WHERE CAST(?1 AS TEXT) IS NULL OR substr(d.name, 1, length(?1) + 1) = ?1 || '/' ORDER BY d.name, d.id
                 """
                 : """
                 SELECT r.name, r.created, NULL, r.id FROM repositories r
-                WHERE r.deletion_id IS NULL AND (?1 IS NULL OR substr(r.name, 1, length(?1) + 1) = ?1 || '/') ORDER BY r.name
+                WHERE r.deletion_id IS NULL AND (CAST(?1 AS TEXT) IS NULL OR substr(r.name, 1, length(?1) + 1) = ?1 || '/') ORDER BY r.name
                 """
-            return try db.rows(sql, [.optionalText(owner)]) { row throws(MetadataError) in
-                let id = row.integer(at: 3)
-                return PackageSummary(
-                    name: row.text(at: 0), versions: try Self.versionRows(of: id, deleted: false, db).count,
-                    tags: Int(try db.firstRow("SELECT count(*) FROM tags WHERE repository_id = ?", [.integer(id)]) { $0.integer(at: 0) } ?? 0),
-                    size: UInt64(try db.firstRow(
-                        "SELECT coalesce(sum(size), 0) FROM blob_links WHERE repository_id = ?", [.integer(id)]
-                    ) { $0.integer(at: 0) } ?? 0),
-                    created: row.integer(at: 1), deleted: row.optionalInteger(at: 2))
+            let rows = try await db.rows(sql, [.optionalText(owner)]) { row in
+                (name: row.text(at: 0), created: row.integer(at: 1), deleted: row.optionalInteger(at: 2), id: row.integer(at: 3))
             }
+            var summaries: [PackageSummary] = []
+            for row in rows {
+                summaries.append(PackageSummary(
+                    name: row.name, versions: try await Self.versionRows(of: row.id, deleted: false, db).count,
+                    tags: Int(try await db.firstRow("SELECT count(*) FROM tags WHERE repository_id = ?", [.integer(row.id)]) { $0.integer(at: 0) } ?? 0),
+                    size: UInt64(try await db.firstRow(
+                        "SELECT CAST(coalesce(sum(size), 0) AS BIGINT) FROM blob_links WHERE repository_id = ?", [.integer(row.id)]
+                    ) { $0.integer(at: 0) } ?? 0),
+                    created: row.created, deleted: row.deleted))
+            }
+            return summaries
         }
     }
 
     public func versions(of package: RepositoryName, deleted: Bool) async throws -> [PackageVersion] {
-        try await scanner.read { db in
-            guard let repositoryID = try Self.repositoryID(package, db) else { throw PackageError.packageUnknown(package.description) }
-            return try Self.versionRows(of: repositoryID, deleted: deleted, db).map { row throws(MetadataError) in
+        try await database.scan { db in
+            guard let repositoryID = try await Self.repositoryID(package, db) else { throw PackageError.packageUnknown(package.description) }
+            var versions: [PackageVersion] = []
+            for row in try await Self.versionRows(of: repositoryID, deleted: deleted, db) {
                 var version = row.value
-                version.size = try Self.versionSize(row.id, in: repositoryID, db)
-                return version
+                version.size = try await Self.versionSize(row.id, in: repositoryID, db)
+                versions.append(version)
             }
+            return versions
         }
     }
 
     public func deletePackage(_ package: RepositoryName, now: Int64) async throws {
-        try await writer.write { db in
-            guard let repositoryID = try Self.repositoryID(package, db) else { throw PackageError.packageUnknown(package.description) }
-            try db.run(
-                "INSERT INTO deletions (repository_id, kind, name, deleted) VALUES (?, 'package', ?, ?)",
-                [.integer(repositoryID), .text(package.description), .integer(now)])
-            try db.run(
+        try await database.write { db in
+            guard let repositoryID = try await Self.repositoryID(package, db) else { throw PackageError.packageUnknown(package.description) }
+            let deletionID = try await db.firstRow(
+                "INSERT INTO deletions (repository_id, kind, name, deleted) VALUES (?, 'package', ?, ?) RETURNING id",
+                [.integer(repositoryID), .text(package.description), .integer(now)]
+            ) { $0.integer(at: 0) } ?? 0
+            try await db.run(
                 "UPDATE repositories SET name = '~' || id, deletion_id = ? WHERE id = ?",
-                [.integer(db.lastInsertedRowID), .integer(repositoryID)])
+                [.integer(deletionID), .integer(repositoryID)])
         }
     }
 
     public func deleteVersion(_ digest: Digest, in package: RepositoryName, now: Int64) async throws -> Bool {
-        try await writer.write { db in
-            guard let repositoryID = try Self.repositoryID(package, db),
-                  let manifestID = try Self.liveManifestID(digest, in: repositoryID, db)
+        try await database.write { db in
+            guard let repositoryID = try await Self.repositoryID(package, db),
+                  let manifestID = try await Self.liveManifestID(digest, in: repositoryID, db)
             else { return false }
-            try Self.deleteVersion(manifestID, digest: digest, in: repositoryID, name: package.description, now: now, db)
+            try await Self.deleteVersion(manifestID, digest: digest, in: repositoryID, name: package.description, now: now, db)
             return true
         }
     }
 
     public func restorePackage(_ package: RepositoryName, now: Int64, window: Int64) async throws {
-        try await writer.write { db in
+        try await database.write { db in
             let name = package.description
-            guard let (deletionID, deleted, repositoryID) = try db.firstRow(
+            guard let (deletionID, deleted, repositoryID) = try await db.firstRow(
                 """
                 SELECT d.id, d.deleted, r.id FROM deletions d JOIN repositories r ON r.deletion_id = d.id
                 WHERE d.kind = 'package' AND d.name = ? ORDER BY d.id DESC LIMIT 1
                 """, [.text(name)], { ($0.integer(at: 0), $0.integer(at: 1), $0.integer(at: 2)) })
             else {
-                throw try Self.repositoryID(package, db) == nil ? PackageError.packageUnknown(name) : PackageError.notDeleted(name)
+                throw try await Self.repositoryID(package, db) == nil ? PackageError.packageUnknown(name) : PackageError.notDeleted(name)
             }
             guard deleted >= now - window else { throw PackageError.restoreWindowPassed(name) }
-            guard try Self.repositoryID(package, db) == nil else { throw PackageError.nameReused(name) }
-            try db.run("UPDATE repositories SET name = ?, deletion_id = NULL WHERE id = ?", [.text(name), .integer(repositoryID)])
-            try db.run("DELETE FROM deletions WHERE id = ?", [.integer(deletionID)])
+            guard try await Self.repositoryID(package, db) == nil else { throw PackageError.nameReused(name) }
+            try await db.run("UPDATE repositories SET name = ?, deletion_id = NULL WHERE id = ?", [.text(name), .integer(repositoryID)])
+            try await db.run("DELETE FROM deletions WHERE id = ?", [.integer(deletionID)])
         }
     }
 
     public func restoreVersion(_ digest: Digest, in package: RepositoryName, now: Int64, window: Int64) async throws {
-        try await writer.write { db in
+        try await database.write { db in
             let name = package.description
-            guard let repositoryID = try Self.repositoryID(package, db) else {
-                let deleted = try db.firstRow(
+            guard let repositoryID = try await Self.repositoryID(package, db) else {
+                let deleted = try await db.firstRow(
                     "SELECT 1 FROM deletions WHERE kind = 'package' AND name = ?", [.text(name)]) { _ in true } ?? false
                 throw deleted ? PackageError.packageDeleted(name) : PackageError.packageUnknown(name)
             }
-            guard let (deletionID, deleted) = try db.firstRow(
+            guard let (deletionID, deleted) = try await db.firstRow(
                 """
                 SELECT d.id, d.deleted FROM deletions d JOIN manifests m ON m.deletion_id = d.id AND m.digest = d.digest
                 WHERE d.repository_id = ? AND d.kind = 'version' AND d.digest = ? ORDER BY d.id DESC LIMIT 1
                 """, [.integer(repositoryID), .digest(digest)], { ($0.integer(at: 0), $0.integer(at: 1)) })
             else {
-                throw try Self.liveManifestID(digest, in: repositoryID, db) == nil
+                throw try await Self.liveManifestID(digest, in: repositoryID, db) == nil
                     ? PackageError.versionUnknown(digest.description) : PackageError.notDeleted(digest.description)
             }
             guard deleted >= now - window else { throw PackageError.restoreWindowPassed(digest.description) }
-            if let reused = try db.firstRow(
+            if let reused = try await db.firstRow(
                 """
                 SELECT dt.name FROM deleted_tags dt JOIN tags t ON t.repository_id = ? AND t.name = dt.name
                 WHERE dt.deletion_id = ? ORDER BY dt.name LIMIT 1
@@ -106,24 +113,24 @@ extension SQLiteMetadataStore: PackageStore {
             {
                 throw PackageError.tagReused(reused)
             }
-            let deletion: [SQLiteValue] = [.integer(deletionID)]
-            try db.run(
+            let deletion: [DatabaseValue] = [.integer(deletionID)]
+            try await db.run(
                 """
                 INSERT INTO blob_links (repository_id, digest, size)
                 SELECT repository_id, digest, size FROM manifests WHERE deletion_id = ? ON CONFLICT DO NOTHING
                 """, deletion)
-            try db.run(
+            try await db.run(
                 "INSERT INTO tags (repository_id, name, manifest_id) SELECT ?, name, manifest_id FROM deleted_tags WHERE deletion_id = ?",
                 [.integer(repositoryID), .integer(deletionID)])
-            try db.run("UPDATE manifests SET deletion_id = NULL WHERE deletion_id = ?", deletion)
-            try db.run("DELETE FROM deletions WHERE id = ?", deletion)
+            try await db.run("UPDATE manifests SET deletion_id = NULL WHERE deletion_id = ?", deletion)
+            try await db.run("DELETE FROM deletions WHERE id = ?", deletion)
         }
     }
 
     // MARK: Retention
 
     public func retentionPolicies() async throws -> [RetentionPolicy] {
-        try await scanner.read { db in try Self.retentionPolicies(db) }
+        try await database.scan { db in try await Self.retentionPolicies(db) }
     }
 
     public func setRetentionPolicy(_ policy: RetentionPolicy) async throws {
@@ -131,12 +138,12 @@ extension SQLiteMetadataStore: PackageStore {
         guard (try? RepositoryName(parsing: policy.scope)) != nil else {
             throw PackageError.invalidPolicy("'\(policy.scope)' is neither an owner nor a package name")
         }
-        try await writer.write { db in
+        try await database.write { db in
             guard !policy.isEmpty else {
-                try db.run("DELETE FROM retention_policies WHERE scope = ?", [.text(policy.scope)])
+                try await db.run("DELETE FROM retention_policies WHERE scope = ?", [.text(policy.scope)])
                 return
             }
-            try db.run(
+            try await db.run(
                 """
                 INSERT INTO retention_policies (scope, untagged_days, keep_last, updated) VALUES (?, ?, ?, ?)
                 ON CONFLICT (scope) DO UPDATE SET untagged_days = excluded.untagged_days, keep_last = excluded.keep_last,
@@ -149,35 +156,35 @@ extension SQLiteMetadataStore: PackageStore {
 
     public func applyRetention(now: Int64, dryRun: Bool) async throws -> [RetainedVersion] {
         // Chosen in the transaction that deletes, so a tag added meanwhile saves its version.
-        let body: @Sendable (SQLiteConnection) throws -> [RetainedVersion] = { db in
-            let chosen = try Self.retentionCandidates(now: now, db)
+        let body: @Sendable (any DatabaseSession) async throws -> [RetainedVersion] = { db in
+            let chosen = try await Self.retentionCandidates(now: now, db)
             if !dryRun {
                 for candidate in chosen {
-                    guard let manifestID = try Self.liveManifestID(candidate.digest, in: candidate.repositoryID, db) else { continue }
-                    try Self.deleteVersion(
+                    guard let manifestID = try await Self.liveManifestID(candidate.digest, in: candidate.repositoryID, db) else { continue }
+                    try await Self.deleteVersion(
                         manifestID, digest: candidate.digest, in: candidate.repositoryID, name: candidate.version.package, now: now, db)
                 }
             }
             return chosen.map(\.version)
         }
-        return dryRun ? try await scanner.read(body) : try await writer.write(body)
+        return dryRun ? try await database.scan(body) : try await database.write(body)
     }
 
-    // MARK: Statements; run on the writer's or the reader's queue
+    // MARK: Statements; run inside a Database call
 
     /// Soft-deletes the version and what goes with it: index children no other live manifest
     /// names, and referrers, recursively. Their tags are kept aside for a restore.
     static func deleteVersion(
-        _ manifestID: Int64, digest: Digest, in repositoryID: Int64, name: String, now: Int64, _ db: SQLiteConnection
-    ) throws(MetadataError) {
-        try db.run(
-            "INSERT INTO deletions (repository_id, kind, name, digest, deleted) VALUES (?, 'version', ?, ?, ?)",
-            [.integer(repositoryID), .text(name), .digest(digest), .integer(now)])
-        let deletionID = db.lastInsertedRowID
+        _ manifestID: Int64, digest: Digest, in repositoryID: Int64, name: String, now: Int64, _ db: any DatabaseSession
+    ) async throws {
+        let deletionID = try await db.firstRow(
+            "INSERT INTO deletions (repository_id, kind, name, digest, deleted) VALUES (?, 'version', ?, ?, ?) RETURNING id",
+            [.integer(repositoryID), .text(name), .digest(digest), .integer(now)]
+        ) { $0.integer(at: 0) } ?? 0
         var doomed: Set<Int64> = [manifestID]
         var frontier = [manifestID]
         while let id = frontier.popLast() {
-            let dependents = try db.rows(
+            let dependents = try await db.rows(
                 """
                 SELECT c.id FROM manifest_children mc JOIN manifests c ON c.repository_id = ?1 AND c.digest = mc.digest
                 WHERE mc.manifest_id = ?2 AND c.deletion_id IS NULL
@@ -185,7 +192,7 @@ extension SQLiteMetadataStore: PackageStore {
                 WHERE r.repository_id = ?1 AND r.subject = s.digest AND r.deletion_id IS NULL
                 """, [.integer(repositoryID), .integer(id)]) { $0.integer(at: 0) }
             for dependent in dependents where !doomed.contains(dependent) {
-                let parents = try db.rows(
+                let parents = try await db.rows(
                     """
                     SELECT p.id FROM manifests c JOIN manifest_children mc ON mc.digest = c.digest
                     JOIN manifests p ON p.id = mc.manifest_id AND p.repository_id = c.repository_id AND p.deletion_id IS NULL
@@ -197,11 +204,11 @@ extension SQLiteMetadataStore: PackageStore {
             }
         }
         for id in doomed {
-            let values: [SQLiteValue] = [.integer(deletionID), .integer(id)]
-            try db.run("INSERT INTO deleted_tags (deletion_id, manifest_id, name) SELECT ?1, manifest_id, name FROM tags WHERE manifest_id = ?2", values)
-            try db.run("DELETE FROM tags WHERE manifest_id = ?", [.integer(id)])
-            try db.run("UPDATE manifests SET deletion_id = ?1 WHERE id = ?2", values)
-            try db.run(
+            let values: [DatabaseValue] = [.integer(deletionID), .integer(id)]
+            try await db.run("INSERT INTO deleted_tags (deletion_id, manifest_id, name) SELECT ?1, manifest_id, name FROM tags WHERE manifest_id = ?2", values)
+            try await db.run("DELETE FROM tags WHERE manifest_id = ?", [.integer(id)])
+            try await db.run("UPDATE manifests SET deletion_id = ?1 WHERE id = ?2", values)
+            try await db.run(
                 "DELETE FROM blob_links WHERE repository_id = ? AND digest = (SELECT digest FROM manifests WHERE id = ?)",
                 [.integer(repositoryID), .integer(id)])
         }
@@ -214,52 +221,54 @@ extension SQLiteMetadataStore: PackageStore {
 
     /// The package's versions: live manifests no live manifest names as a child, or the tops of
     /// its version deletions; newest first.
-    static func versionRows(of repositoryID: Int64, deleted: Bool, _ db: SQLiteConnection) throws(MetadataError) -> [VersionRow] {
+    static func versionRows(of repositoryID: Int64, deleted: Bool, _ db: any DatabaseSession) async throws -> [VersionRow] {
         let filter = deleted
             ? "d.kind = 'version' AND d.digest = m.digest"
             : """
             m.deletion_id IS NULL AND NOT EXISTS (SELECT 1 FROM manifest_children mc JOIN manifests p ON p.id = mc.manifest_id
             WHERE mc.digest = m.digest AND p.repository_id = m.repository_id AND p.deletion_id IS NULL)
             """
-        let rows = try db.rows(
+        let rows = try await db.rows(
             """
             SELECT m.id, m.digest, m.media_type, m.artifact_type, m.subject, m.created, m.platforms, d.deleted, d.id
             FROM manifests m LEFT JOIN deletions d ON d.id = m.deletion_id
             WHERE m.repository_id = ? AND \(filter) ORDER BY m.created DESC, m.id DESC
             """, [.integer(repositoryID)]
-        ) { row throws(MetadataError) in
+        ) { row in
             (row.integer(at: 0), row.optionalInteger(at: 8), PackageVersion(
                 digest: row.text(at: 1), mediaType: row.text(at: 2), artifactType: row.optionalText(at: 3),
                 subject: row.optionalText(at: 4), tags: [], size: 0, created: row.integer(at: 5),
                 platforms: platforms(row.text(at: 6)), deleted: row.optionalInteger(at: 7)))
         }
-        return try rows.map { (id, deletionID, version) throws(MetadataError) in
+        var versions: [VersionRow] = []
+        for (id, deletionID, version) in rows {
             var version = version
             version.tags = deletionID == nil
-                ? try db.rows("SELECT name FROM tags WHERE manifest_id = ? ORDER BY name", [.integer(id)]) { $0.text(at: 0) }
-                : try db.rows(
+                ? try await db.rows("SELECT name FROM tags WHERE manifest_id = ? ORDER BY name", [.integer(id)]) { $0.text(at: 0) }
+                : try await db.rows(
                     "SELECT name FROM deleted_tags WHERE manifest_id = ? AND deletion_id = ? ORDER BY name",
                     [.integer(id), .integer(deletionID ?? 0)]) { $0.text(at: 0) }
-            return VersionRow(id: id, value: version)
+            versions.append(VersionRow(id: id, value: version))
         }
+        return versions
     }
 
     /// The manifest, its index children, and the distinct blobs they name.
-    static func versionSize(_ manifestID: Int64, in repositoryID: Int64, _ db: SQLiteConnection) throws(MetadataError) -> UInt64 {
-        UInt64(try db.firstRow(
+    static func versionSize(_ manifestID: Int64, in repositoryID: Int64, _ db: any DatabaseSession) async throws -> UInt64 {
+        UInt64(try await db.firstRow(
             """
             WITH parts(id) AS (
                 SELECT ?2 UNION SELECT c.id FROM manifest_children mc
                 JOIN manifests c ON c.repository_id = ?1 AND c.digest = mc.digest WHERE mc.manifest_id = ?2
             )
-            SELECT (SELECT coalesce(sum(size), 0) FROM manifests WHERE id IN (SELECT id FROM parts))
+            SELECT CAST((SELECT coalesce(sum(size), 0) FROM manifests WHERE id IN (SELECT id FROM parts))
                 + (SELECT coalesce(sum(size), 0) FROM blob_links WHERE repository_id = ?1
-                   AND digest IN (SELECT digest FROM manifest_blobs WHERE manifest_id IN (SELECT id FROM parts)))
+                   AND digest IN (SELECT digest FROM manifest_blobs WHERE manifest_id IN (SELECT id FROM parts))) AS BIGINT)
             """, [.integer(repositoryID), .integer(manifestID)]) { $0.integer(at: 0) } ?? 0)
     }
 
-    static func retentionPolicies(_ db: SQLiteConnection) throws(MetadataError) -> [RetentionPolicy] {
-        try db.rows("SELECT scope, untagged_days, keep_last FROM retention_policies ORDER BY scope") { row throws(MetadataError) in
+    static func retentionPolicies(_ db: any DatabaseSession) async throws -> [RetentionPolicy] {
+        try await db.rows("SELECT scope, untagged_days, keep_last FROM retention_policies ORDER BY scope") { row in
             RetentionPolicy(
                 scope: row.text(at: 0), untaggedDays: row.optionalInteger(at: 1).map(Int.init),
                 keepLast: row.optionalInteger(at: 2).map(Int.init))
@@ -273,10 +282,10 @@ extension SQLiteMetadataStore: PackageStore {
     }
 
     /// What the policies delete now: per live package, under its own policy or else its owner's.
-    static func retentionCandidates(now: Int64, _ db: SQLiteConnection) throws -> [RetentionCandidate] {
-        let policies = Dictionary(try retentionPolicies(db).map { ($0.scope, $0) }, uniquingKeysWith: { $1 })
+    static func retentionCandidates(now: Int64, _ db: any DatabaseSession) async throws -> [RetentionCandidate] {
+        let policies = Dictionary(try await retentionPolicies(db).map { ($0.scope, $0) }, uniquingKeysWith: { $1 })
         guard !policies.isEmpty else { return [] }
-        let packages = try db.rows("SELECT id, name FROM repositories WHERE deletion_id IS NULL ORDER BY name") {
+        let packages = try await db.rows("SELECT id, name FROM repositories WHERE deletion_id IS NULL ORDER BY name") {
             ($0.integer(at: 0), $0.text(at: 1))
         }
         var candidates: [RetentionCandidate] = []
@@ -284,9 +293,14 @@ extension SQLiteMetadataStore: PackageStore {
             let owner = String(name.prefix { $0 != "/" })
             guard let policy = policies[name] ?? policies[owner] else { continue }
             // Versions that refer to a live subject stay with it; they are not counted.
-            let versions = try versionRows(of: repositoryID, deleted: false, db).filter { version in
-                guard let subject = version.value.subject.flatMap(Digest.init) else { return true }
-                return try liveManifestID(subject, in: repositoryID, db) == nil
+            var versions: [VersionRow] = []
+            for version in try await versionRows(of: repositoryID, deleted: false, db) {
+                if let subject = version.value.subject.flatMap(Digest.init),
+                    try await liveManifestID(subject, in: repositoryID, db) != nil
+                {
+                    continue
+                }
+                versions.append(version)
             }
             var chosen: [(VersionRow, String)] = []
             if let keep = policy.keepLast {

@@ -1,11 +1,13 @@
-/// The schema as numbered migrations; `PRAGMA user_version` records how many have run.
+/// The schema as numbered migrations, each in SQLite's words and PostgreSQL's: the same tables,
+/// columns, keys and checks, so that the stores' statements run on both. SQLite records how many
+/// have run in `PRAGMA user_version`, PostgreSQL in the table `stowage_schema`.
 ///
 /// Append migrations, never edit one that has shipped: a database at version N skips 1...N.
 /// docs/FORMAT.md ("Metadata database") describes the result.
-enum SQLiteMigrations {
+enum SchemaMigrations {
     private static let now = "(CAST(strftime('%s', 'now') AS INTEGER))"
 
-    static let all: [String] = [
+    static let sqlite: [String] = [
         // 1: repositories, blob links, manifests with their references, tags, upload sessions.
         """
         CREATE TABLE repositories (
@@ -162,16 +164,22 @@ enum SQLiteMigrations {
         "length(\(column)) BETWEEN 1 AND 64 AND \(column) GLOB '[a-z0-9]*' AND \(column) NOT GLOB '*[^a-z0-9._-]*'"
     }
 
-    static var latestVersion: Int { all.count }
+    static var latestVersion: Int { sqlite.count }
+
+    /// Refuses a database at another schema than this build's, for readers that may not migrate.
+    static func requireLatest(version: Int) throws(MetadataError) {
+        if version > latestVersion { throw .schemaTooNew(version: version, supported: latestVersion) }
+        if version < latestVersion { throw .schemaTooOld(version: version, supported: latestVersion) }
+    }
 
     /// Brings the database to `latestVersion` in one transaction, so that a crash or a failing
     /// migration leaves it at its old version, and two processes opening it cannot both migrate.
     static func migrate(_ connection: SQLiteConnection) throws(MetadataError) {
         try connection.execute("BEGIN IMMEDIATE")
         do throws(MetadataError) {
-            let version = try connection.firstRow("PRAGMA user_version") { Int($0.integer(at: 0)) } ?? 0
+            let version = Int(try connection.integer("PRAGMA user_version") ?? 0)
             guard version <= latestVersion else { throw .schemaTooNew(version: version, supported: latestVersion) }
-            for migration in all[version...] {
+            for migration in sqlite[version...] {
                 try connection.execute(migration)
             }
             try connection.execute("PRAGMA user_version = \(latestVersion)")

@@ -1,10 +1,12 @@
 import CSQLite
 
-/// One SQLite connection with its cache of prepared statements.
+/// One SQLite connection with its cache of prepared statements: the SQLite session of the
+/// `Database` calls. Its methods are synchronous; called through `DatabaseSession` they never
+/// suspend, so a body runs from start to end on its owner's thread.
 ///
 /// Opened with SQLITE_OPEN_NOMUTEX, so it is not safe to share: its owner (`SQLiteWriter` or
 /// `SQLiteReader`) confines it to one serial queue.
-final class SQLiteConnection {
+final class SQLiteConnection: DatabaseSession {
     private let handle: OpaquePointer
     private var statements: [String: SQLiteStatement] = [:]
 
@@ -64,25 +66,22 @@ final class SQLiteConnection {
 
     /// Runs one statement to completion and returns how many rows it changed.
     @discardableResult
-    func run(_ sql: String, _ values: [SQLiteValue] = []) throws(MetadataError) -> Int {
+    func run(_ sql: String, _ values: [DatabaseValue]) throws(MetadataError) -> Int {
         let statement = try prepared(sql, values)
         defer { statement.reset() }
         while try statement.step() {}
         return Int(sqlite3_changes(handle))
     }
 
-    func rows<Row>(
-        _ sql: String, _ values: [SQLiteValue] = [], _ read: (SQLiteStatement) throws(MetadataError) -> Row
-    ) throws(MetadataError) -> [Row] {
-        var rows: [Row] = []
-        try forEachRow(sql, values) { statement throws(MetadataError) in rows.append(try read(statement)) }
-        return rows
+    /// `run` without parameters, for the owners' own statements (transaction control, pragmas);
+    /// a name of its own, since in an async function Swift would pick `DatabaseSession.run`.
+    @discardableResult
+    func control(_ sql: String) throws(MetadataError) -> Int {
+        try run(sql, [])
     }
 
-    /// Steps through the rows without collecting them: for reads that fold rows into a value.
-    func forEachRow(
-        _ sql: String, _ values: [SQLiteValue] = [], _ body: (SQLiteStatement) throws(MetadataError) -> Void
-    ) throws(MetadataError) {
+    /// Steps through the rows without collecting them. The row is the statement itself: no copy.
+    func forEachRow(_ sql: String, _ values: [DatabaseValue], _ body: (any DatabaseRow) throws -> Void) throws {
         let statement = try prepared(sql, values)
         defer { statement.reset() }
         while try statement.step() {
@@ -90,20 +89,17 @@ final class SQLiteConnection {
         }
     }
 
-    func firstRow<Row>(
-        _ sql: String, _ values: [SQLiteValue] = [], _ read: (SQLiteStatement) throws(MetadataError) -> Row
-    ) throws(MetadataError) -> Row? {
-        let statement = try prepared(sql, values)
+    /// The first column of the first row, for pragmas read outside a `Database` call.
+    func integer(_ sql: String) throws(MetadataError) -> Int64? {
+        let statement = try prepared(sql, [])
         defer { statement.reset() }
-        return try statement.step() ? read(statement) : nil
+        return try statement.step() ? statement.optionalInteger(at: 0) : nil
     }
-
-    var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
     /// False once SQLite has rolled a transaction back by itself (it does on some I/O errors).
     var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
-    private func prepared(_ sql: String, _ values: [SQLiteValue]) throws(MetadataError) -> SQLiteStatement {
+    private func prepared(_ sql: String, _ values: [DatabaseValue]) throws(MetadataError) -> SQLiteStatement {
         let statement: SQLiteStatement
         if let cached = statements[sql] {
             statement = cached

@@ -1,7 +1,7 @@
 import CSQLite
 
 /// A prepared statement, cached by its connection and confined to the connection's queue.
-final class SQLiteStatement {
+final class SQLiteStatement: DatabaseRow {
     private let handle: OpaquePointer
 
     init(handle: OpaquePointer) {
@@ -10,7 +10,7 @@ final class SQLiteStatement {
 
     deinit { sqlite3_finalize(handle) }
 
-    func bind(_ values: [SQLiteValue]) throws(MetadataError) {
+    func bind(_ values: [DatabaseValue]) throws(MetadataError) {
         sqlite3_clear_bindings(handle)
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
@@ -39,17 +39,9 @@ final class SQLiteStatement {
         sqlite3_reset(handle)
     }
 
-    func integer(at column: Int32) -> Int64 {
-        sqlite3_column_int64(handle, column)
-    }
-
     /// Nil for NULL.
     func optionalInteger(at column: Int32) -> Int64? {
         sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, column)
-    }
-
-    func text(at column: Int32) -> String {
-        optionalText(at: column) ?? ""
     }
 
     func optionalText(at column: Int32) -> String? {

@@ -1,0 +1,138 @@
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// The metadata's database on PostgreSQL, shared by every node of a cluster: a pool of
+/// connections (`PostgresClient`, run by a task of its own until the database is released).
+///
+/// - Lookups run each statement on its own (autocommit): one round trip for the lookups that
+///   answer requests.
+/// - Scans run in one REPEATABLE READ, READ ONLY transaction: one snapshot.
+/// - Writes run SERIALIZABLE, so that the stores' transactions, written for SQLite's single
+///   writer, keep their meaning when several nodes write at once; a write the database refuses
+///   for a conflict with a concurrent one runs again, up to `retries` times. PostgreSQL flushes
+///   the commits that wait at the same moment with one fsync, its form of group commit.
+public final class PostgreSQLDatabase: Database {
+    private let client: PostgresClient
+    private let running: Task<Void, Never>
+    private let logger: Logger
+    private let placeholders = PostgreSQLPlaceholders()
+    /// How often a write refused for a serialization conflict is tried again before the refusal
+    /// reaches the caller (as "busy", a 503 with Retry-After).
+    private let retries = 20
+
+    /// Connects, and migrates the schema to this build's unless `readingOnly`: several nodes
+    /// starting at once against an empty database migrate it once, one after the other under an
+    /// advisory lock. `readingOnly` (stowage-fsck) refuses any schema but this build's and opens
+    /// every connection with `default_transaction_read_only`, so nothing it runs can write.
+    public init(_ settings: PostgreSQLSettings, readingOnly: Bool = false, logger: Logger) async throws {
+        var configuration = settings.clientConfiguration
+        if readingOnly {
+            configuration.options.additionalStartupParameters.append(("default_transaction_read_only", "on"))
+        }
+        var background = logger
+        background.logLevel = .warning
+        client = PostgresClient(configuration: configuration, backgroundLogger: background)
+        let client = self.client
+        running = Task { await client.run() }
+        self.logger = logger
+        do {
+            if readingOnly {
+                try SchemaMigrations.requireLatest(version: try await schemaVersion())
+            } else {
+                try await migrate()
+            }
+        } catch {
+            running.cancel()
+            throw error
+        }
+    }
+
+    deinit { running.cancel() }
+
+    // MARK: Database
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
+        try await withSession { session in try await body(session) }
+    }
+
+    public func scan<T: Sendable>(_ body: @escaping @Sendable (any DatabaseSession) async throws -> T) async throws -> T {
+        try await withSession { session in
+            try await session.transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") { try await body(session) }
+        }
+    }
+
+    public func write<T: Sendable>(durable: Bool, _ body: @escaping @Sendable (any DatabaseSession) async throws -> T)
+        async throws -> T
+    {
+        var attempt = 1
+        while true {
+            do {
+                return try await withSession { session in
+                    try await session.transaction("BEGIN ISOLATION LEVEL SERIALIZABLE") {
+                        // Off for this transaction only: its commit returns before the WAL is flushed.
+                        if !durable { try await session.run("SET LOCAL synchronous_commit TO OFF") }
+                        return try await body(session)
+                    }
+                }
+            } catch let error as MetadataError where error.isConflict && attempt < retries {
+                attempt += 1
+                // A short random pause, so that the transactions that collided do not meet again.
+                try await Task.sleep(for: .microseconds(Int.random(in: 100...(1000 * attempt))))
+            }
+        }
+    }
+
+    public func enqueue(_ body: @escaping @Sendable (any DatabaseSession) async throws -> Void) {
+        Task { _ = try? await write(durable: false, body) }
+    }
+
+    /// Writes do not queue behind one another here: each has a connection of its own.
+    public func yieldToWriters() async {}
+
+    /// Autovacuum gives deleted rows' space back for reuse; nothing to do after a collection.
+    public func shrink() async throws {}
+
+    // MARK: Connections and schema
+
+    private func withSession<T>(_ body: (PostgreSQLSession) async throws -> T) async throws -> T {
+        do {
+            return try await client.withConnection { connection in
+                try await body(PostgreSQLSession(connection: connection, placeholders: placeholders, logger: logger))
+            }
+        } catch let error as PSQLError {
+            throw MetadataError(error)
+        }
+    }
+
+    /// The key of the advisory lock that migrations hold: "stowage" in ASCII.
+    private static let migrationLock: Int64 = 0x73746f77616765
+
+    private func migrate() async throws {
+        try await withSession { session in
+            try await session.transaction("BEGIN") {
+                try await session.run("SELECT pg_advisory_xact_lock(?)", [.integer(Self.migrationLock)])
+                try await session.script("CREATE TABLE IF NOT EXISTS stowage_schema (version BIGINT NOT NULL)")
+                let version = Int(try await session.firstRow("SELECT version FROM stowage_schema") { $0.integer(at: 0) } ?? 0)
+                guard version <= SchemaMigrations.latestVersion else {
+                    throw MetadataError.schemaTooNew(version: version, supported: SchemaMigrations.latestVersion)
+                }
+                guard version < SchemaMigrations.latestVersion else { return }
+                for migration in SchemaMigrations.postgres[version...] {
+                    try await session.script(migration)
+                }
+                try await session.run("DELETE FROM stowage_schema")
+                try await session.run(
+                    "INSERT INTO stowage_schema (version) VALUES (?)", [.integer(Int64(SchemaMigrations.latestVersion))])
+            }
+        }
+    }
+
+    private func schemaVersion() async throws -> Int {
+        try await withSession { session in
+            let exists = try await session.firstRow("SELECT to_regclass('stowage_schema') IS NOT NULL") { $0.integer(at: 0) }
+            guard exists == 1 else { return 0 }
+            return Int(try await session.firstRow("SELECT version FROM stowage_schema") { $0.integer(at: 0) } ?? 0)
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The PostgreSQL server the tests run against: the one `STOWAGE_TEST_POSTGRES_URL` names
+/// (`.ci/run` starts one with Tools/postgres-test-cluster.sh), or else a private cluster this
+/// test process starts with that script on first use and stops when it exits. Each test makes a
+/// database of its own on it (`PostgresTestCluster.url(database:)`).
+public enum PostgresTestCluster {
+    /// The superuser's URL, to the `postgres` maintenance database.
+    public static var adminURL: String {
+        get throws {
+            try started.withLock { state in
+                if let url = state.url { return url }
+                if let url = ProcessInfo.processInfo.environment["STOWAGE_TEST_POSTGRES_URL"], !url.isEmpty {
+                    state.url = url
+                    return url
+                }
+                let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-postgres-\(getpid())").path
+                let port = try freePort()
+                let run = try ChildRun.run(script, ["start", directory, String(port)])
+                guard run.status == 0 else { throw Spawned.Failure(description: "starting PostgreSQL: \(run)") }
+                let url = run.output.trimmingCharacters(in: .whitespacesAndNewlines)
+                state.url = url
+                state.directory = directory
+                atexit {
+                    guard let directory = PostgresTestCluster.started.withLock({ $0.directory }) else { return }
+                    _ = try? ChildRun.run(PostgresTestCluster.script, ["kill", directory])
+                    try? FileManager.default.removeItem(atPath: directory)
+                }
+                return url
+            }
+        }
+    }
+
+    /// The URL of `database` on the same server.
+    public static func url(database: String) throws -> String {
+        let admin = try adminURL
+        guard let slash = admin.range(of: "/", options: .backwards) else { return admin }
+        return admin[..<slash.lowerBound] + "/" + database
+    }
+
+    /// The project's script, found from this file's place in the tree.
+    public static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Tools/postgres-test-cluster.sh")
+
+    private struct State {
+        var url: String?
+        var directory: String?
+    }
+
+    private static let started = Mutex(State())
+
+    /// A loopback port below the ephemeral range that nothing listens on now.
+    private static func freePort() throws -> Int {
+        for _ in 0..<50 {
+            let port = Int.random(in: 20000..<32000)
+            let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(socketFD) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            if bound == 0 { return port }
+        }
+        throw Spawned.Failure(description: "no free port for PostgreSQL")
+    }
+}
