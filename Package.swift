@@ -72,7 +72,10 @@ let package = Package(
         // Checks and repairs a data directory; thin over BlobStore's Check/ and Registry's Integrity/.
         .executableTarget(
             name: "stowage-fsck",
-            dependencies: ["BlobStore", "Registry", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "BlobStore", "Registry", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tools/stowage-fsck"
         ),
         .testTarget(

@@ -1,22 +1,44 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Registry
 
-/// `--data-dir` of the admin commands. They open only `DATA/metadata.db` (never the blob store,
-/// whose lock a running server holds); SQLite's WAL lets them write while the server runs.
+/// `--data-dir` and `--metadata-url` of the admin commands. They open only the metadata
+/// database (never the blob store, whose lock a running server holds): `DATA/metadata.db`,
+/// whose WAL lets them write while the server runs, or the PostgreSQL database of a cluster.
 struct DataDirectoryOption: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Data directory (default $STOWAGE_DATA_DIR, else ./stowage-data).")
     var dataDirectory: String?
+
+    @Option(
+        name: .customLong("metadata-url"),
+        help: "PostgreSQL database of the metadata, postgres://USER:PASSWORD@HOST:PORT/DATABASE (default $STOWAGE_METADATA_URL, else DATA/metadata.db).")
+    var metadataURL: String?
 
     var resolved: String {
         dataDirectory ?? ProcessInfo.processInfo.environment["STOWAGE_DATA_DIR"] ?? RegistryServer.Configuration.defaultDataDirectory
     }
 
+    var location: MetadataLocation {
+        get throws {
+            try MetadataLocation(
+                url: metadataURL ?? ProcessInfo.processInfo.environment["STOWAGE_METADATA_URL"], dataDirectory: resolved)
+        }
+    }
+
     /// The metadata database, created (with the directory) on a fresh install, migrated as needed.
-    func openAccounts() throws -> SQLMetadataStore {
-        let directory = resolved
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return try SQLMetadataStore(path: RegistryServer.Configuration.metadataPath(in: directory))
+    func openDatabase() async throws -> any Database {
+        let location = try location
+        if case .sqlite = location {
+            try FileManager.default.createDirectory(atPath: resolved, withIntermediateDirectories: true)
+        }
+        var logger = Logger(label: "stowage")
+        logger.logLevel = .warning
+        return try await location.open(logger: logger)
+    }
+
+    func openAccounts() async throws -> SQLMetadataStore {
+        SQLMetadataStore(database: try await openDatabase())
     }
 }
 

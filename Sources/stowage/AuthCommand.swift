@@ -13,14 +13,14 @@ struct AuthCommand: AsyncParsableCommand {
     struct RotateKey: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "rotate-key",
-            abstract: "Add a new token signing key (used from the next server start); keep the previous one for verification."
+            abstract: "Add a new token signing key and keep the previous one for verification; running servers sign with it within a minute."
         )
 
         @OptionGroup var data: DataDirectoryOption
 
         func run() async throws {
             try await administer("auth rotate-key") {
-                let keys = try SigningKeys.rotate(directory: RegistryServer.Configuration.authDirectory(in: data.resolved))
+                let keys = try await SigningKeyStore(database: try await data.openDatabase()).rotate()
                 print("New signing key \(keys.current.id); \(keys.keys.count - 1) previous key(s) kept for verification.")
             }
         }

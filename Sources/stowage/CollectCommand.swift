@@ -28,6 +28,9 @@ struct CollectCommand: AsyncParsableCommand {
         try await administer("gc") {
             var configuration = try ServeSetting.configuration(file: configFile)
             configuration.dataDirectory = data.resolved
+            if let url = data.metadataURL ?? ProcessInfo.processInfo.environment["STOWAGE_METADATA_URL"] {
+                try ServeSetting.named("metadata.url").apply(&configuration, url)
+            }
             var logger = Logger(label: "stowage")
             logger.logLevel = .warning
             let service: RegistryService

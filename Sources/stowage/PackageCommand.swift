@@ -29,7 +29,7 @@ struct PackageCommand: AsyncParsableCommand {
         func run() async throws {
             try await administer("package visibility") {
                 let repository = try RepositoryName(parsing: name)
-                let accounts = try data.openAccounts()
+                let accounts = try await data.openAccounts()
                 if let visibility {
                     try await accounts.setVisibility(repository: repository, public: visibility == .public)
                     print("\(repository) is \(visibility.rawValue)")
@@ -98,7 +98,7 @@ struct PackageCommand: AsyncParsableCommand {
         ) async throws {
             try await administer("package \(verb == "deleted" ? "delete" : "restore")") {
                 let package = try RepositoryName(parsing: name)
-                let store = try data.openAccounts()
+                let store = try await data.openAccounts()
                 if let version {
                     try await onVersion(store, try Digest(parsing: version), package)
                     print("\(verb) \(package)@\(version)")
@@ -159,7 +159,7 @@ struct PackageCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await administer("package retention") {
-                let store = try data.openAccounts()
+                let store = try await data.openAccounts()
                 if let scope, remove || untaggedDays != nil || keepLast != nil {
                     let policy = RetentionPolicy(scope: scope, untaggedDays: remove ? nil : untaggedDays, keepLast: remove ? nil : keepLast)
                     try await store.setRetentionPolicy(policy)

@@ -20,6 +20,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("data-dir"), help: "Data directory (default ./stowage-data).")
     var dataDirectory: String?
 
+    @Option(name: .customLong("metadata-url"), help: "PostgreSQL database for the metadata, postgres://USER:PASSWORD@HOST:PORT/DATABASE (the password may come from PGPASSWORD; default DATA/metadata.db).")
+    var metadataURL: String?
+
     @Option(help: "Address to listen on, HOST:PORT (default 127.0.0.1:5000; port 0 picks a free one).")
     var listen: String?
 
@@ -45,6 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
         _ = try SHA256Implementation.fromEnvironment()
         var configuration = try ServeSetting.configuration(file: configFile)
         if let dataDirectory { configuration.dataDirectory = dataDirectory }
+        if let metadataURL { try ServeSetting.named("metadata.url").apply(&configuration, metadataURL) }
         if let listen { (configuration.host, configuration.port) = try ServeSetting.parseListen(listen) }
         if let maxBlobSize { try ServeSetting.named("limits.max_blob_size").apply(&configuration, String(maxBlobSize)) }
         if allowForeignLayers { configuration.registry.allowForeignLayers = true }

@@ -17,6 +17,11 @@ struct ServeSetting: Sendable {
 
     static let all: [ServeSetting] = [
         ServeSetting(key: "data_dir", help: "data directory") { $0.dataDirectory = $1 },
+        ServeSetting(key: "metadata.url", help: "postgres://USER:PASSWORD@HOST:PORT/DATABASE to keep the metadata in (default: DATA/metadata.db)") {
+            configuration, value in
+            _ = try MetadataLocation(url: value, dataDirectory: configuration.dataDirectory)
+            configuration.metadataURL = value
+        },
         ServeSetting(key: "listen", help: "HOST:PORT to listen on") { configuration, value in
             (configuration.host, configuration.port) = try parseListen(value)
         },

@@ -1,60 +1,66 @@
 import Foundation
-import Registry
+@testable import Registry
 import Testing
 
-@Suite("Token signing keys")
+@Suite("Token signing keys (SQLite and PostgreSQL)")
 struct SigningKeysTests {
-    @Test func rotationKeepsOldTokensValidAndSignsWithTheNewKey() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-keys-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let first = try SigningKeys.load(directory: directory)
-        #expect(try FileManager.default.attributesOfItem(atPath: directory + "/signing-keys")[.posixPermissions] as? Int == 0o600)
+    @Test(arguments: DatabaseBackend.allCases) func rotationKeepsOldTokensValidAndSignsWithTheNewKey(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let store = SigningKeyStore(database: try await database.openDatabase())
+        let first = try await store.load()
+        #expect(first.keys.count == 1)
+        #expect(try await store.load().current.id == first.current.id)
         let now = Int64(Date().timeIntervalSince1970)
         let old = try RegistryToken(subject: "alice", audience: "stowage", lifetime: 300, kind: .access, access: [], tokenID: nil, now: now)
             .signed(with: first)
 
-        let rotated = try SigningKeys.rotate(directory: directory)
+        let rotated = try await store.rotate()
         #expect(rotated.keys.count == 2)
         #expect(rotated.current.id != first.current.id)
-        #expect(try SigningKeys.load(directory: directory).current.id == rotated.current.id)
+        #expect(try await store.load().current.id == rotated.current.id)
         #expect(try RegistryToken.verify(old, keys: rotated, audience: "stowage", now: now).subject == "alice")
 
         // A second rotation drops the oldest key: tokens signed with it no longer verify.
-        let again = try SigningKeys.rotate(directory: directory)
+        let again = try await store.rotate()
+        #expect(again.keys.map(\.id) == [again.current.id, rotated.current.id])
         #expect(throws: RegistryToken.VerificationError.unknownKey) { try RegistryToken.verify(old, keys: again, audience: "stowage", now: now) }
     }
 
-    /// A crash mid-rotation leaves `signing-keys.tmp`, perhaps torn: loading removes it and
-    /// keeps the keys the last complete rotation wrote.
-    @Test func aLeftoverTemporaryFileIsRemovedAtLoadAndNeverBecomesTheKeys() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-keys-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let keys = try SigningKeys.load(directory: directory)
-        let torn = directory + "/signing-keys.tmp"
-        try Data("0123456789ab c2VjcmV0IGJ1dCB0b3Ju".utf8).write(to: URL(fileURLWithPath: torn))
+    /// Two nodes: one rotates; the other verifies a token signed with the new key at once, and
+    /// signs with it once its keys are `refreshInterval` old.
+    @Test(arguments: DatabaseBackend.allCases) func aKeyRotatedOnOneNodeIsKnownToTheOther(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let store = SigningKeyStore(database: try await database.openDatabase())
+        let otherStore = SigningKeyStore(database: try await database.openDatabase())
+        let now = Int64(Date().timeIntervalSince1970)
+        let other = SigningKeyring(store: otherStore, keys: try await otherStore.load(), now: now - 5)
+        let rotated = try await store.rotate()
+        let token = try RegistryToken(subject: "alice", audience: "stowage", lifetime: 300, kind: .access, access: [], tokenID: nil, now: now)
+            .signed(with: rotated)
 
-        let loaded = try SigningKeys.load(directory: directory)
-        #expect(loaded.keys.map(\.id) == keys.keys.map(\.id))
-        #expect(!FileManager.default.fileExists(atPath: torn))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["signing-keys"])
+        #expect(try await other.verify(token, audience: "stowage", now: now).subject == "alice")
+        #expect(await other.forSigning(now: now).current.id == rotated.current.id)
     }
 
-    /// Rotation replaces the file through the engine's durable helper (docs/FORMAT.md, "Data
-    /// directory"): nothing of its temporary file is left, and the file keeps mode 0600.
-    @Test func rotationLeavesOnlyTheKeysFile() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-keys-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        _ = try SigningKeys.load(directory: directory)
-        let rotated = try SigningKeys.rotate(directory: directory)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["signing-keys"])
-        #expect(try FileManager.default.attributesOfItem(atPath: directory + "/signing-keys")[.posixPermissions] as? Int == 0o600)
-        #expect(try SigningKeys.load(directory: directory).keys.map(\.id) == rotated.keys.map(\.id))
+    /// A registry from before the keys moved into the database kept them in a file: its keys
+    /// are taken over, newest first, so that its tokens stay valid.
+    @Test(arguments: DatabaseBackend.allCases) func keysOfTheOldFileAreTakenOver(_ backend: DatabaseBackend) async throws {
+        let database = try await ScratchDatabase(backend)
+        let directory = database.directory + "/auth"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let newest = SigningKeys.Key.generate(), previous = SigningKeys.Key.generate()
+        let lines = [newest, previous].map { "\($0.id) \($0.bytes.base64EncodedString())" }
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: directory + "/signing-keys"))
+
+        let store = SigningKeyStore(database: try await database.openDatabase())
+        #expect(try await store.load(importing: directory).keys.map(\.id) == [newest.id, previous.id])
+        // Taken over once: the database holds them now, whatever the file says.
+        try FileManager.default.removeItem(atPath: directory + "/signing-keys")
+        #expect(try await store.load(importing: directory).keys.map(\.id) == [newest.id, previous.id])
     }
 
     @Test func expiredAndNotYetValidTokensAreRefused() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-keys-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let keys = try SigningKeys.load(directory: directory)
+        let keys = SigningKeys(keys: [.generate()])
         let token = try RegistryToken(subject: "a", audience: "stowage", lifetime: 60, kind: .access, access: [], tokenID: nil, now: 1000)
             .signed(with: keys)
         #expect(throws: RegistryToken.VerificationError.expired) { try RegistryToken.verify(token, keys: keys, audience: "stowage", now: 1060) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BlobStore
 import Foundation
+import Logging
 import Registry
 
 /// `stowage-fsck`: checks a Stowage data directory at every level and repairs what can be
@@ -26,6 +27,11 @@ struct StowageFsck: AsyncParsableCommand {
 
     @Option(name: .customLong("data-dir"), help: "Data directory (default $STOWAGE_DATA_DIR, else ./stowage-data).")
     var dataDirectory: String?
+
+    @Option(
+        name: .customLong("metadata-url"),
+        help: "PostgreSQL database of the metadata, postgres://USER:PASSWORD@HOST:PORT/DATABASE (default $STOWAGE_METADATA_URL, else DATA/metadata.db).")
+    var metadataURL: String?
 
     @Option(help: "How deep to read: structure, scrub or verify.")
     var level: CheckLevel = .structure
@@ -73,7 +79,7 @@ struct StowageFsck: AsyncParsableCommand {
     }
 
     private func check() async throws -> FsckReport {
-        let metadata = try openMetadata(writable: false)
+        let metadata = try await openMetadata(writable: false)
         let store = try await checkStore()
         let references = try await checkReferences(store.contents, metadata)
         return FsckReport(directory: resolvedDirectory, level: level, layers: layers, store: store, references: references?.report)
@@ -88,7 +94,7 @@ struct StowageFsck: AsyncParsableCommand {
         }
         defer { lock.release() }
         // Before any repair: a database this build cannot read stops the run with nothing changed.
-        let metadata = try openMetadata(writable: true)
+        let metadata = try await openMetadata(writable: true)
         let found = try await checkStore()
         let storeRepair = try await StoreRepairer.repair(found, lock: lock)
         let store = storeRepair.isEmpty ? found : try await checkStore()
@@ -134,22 +140,26 @@ struct StowageFsck: AsyncParsableCommand {
 
     /// The metadata database, nil in a bare blob store: read-only and at exactly this build's
     /// schema; read-write for a repair, once the read-only open has shown that opening it so
-    /// migrates nothing.
-    private func openMetadata(writable: Bool) throws -> SQLMetadataStore? {
-        let path = RegistryServer.Configuration.metadataPath(in: resolvedDirectory)
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
+    /// migrates nothing. On PostgreSQL (`--metadata-url`) the read-only open's connections are
+    /// read-only sessions: nothing the check runs can write.
+    private func openMetadata(writable: Bool) async throws -> SQLMetadataStore? {
+        let location = try MetadataLocation(
+            url: metadataURL ?? ProcessInfo.processInfo.environment["STOWAGE_METADATA_URL"], dataDirectory: resolvedDirectory)
+        if case .sqlite(let path) = location, !FileManager.default.fileExists(atPath: path) { return nil }
+        var logger = Logger(label: "stowage-fsck")
+        logger.logLevel = .warning
         let readOnly: SQLMetadataStore
         do {
-            readOnly = try SQLMetadataStore(readingOnly: path)
-        } catch {
+            readOnly = SQLMetadataStore(database: try await location.open(readingOnly: true, logger: logger))
+        } catch let error as MetadataError {
             switch error {
             case .schemaTooOld, .schemaTooNew:
-                throw FsckFailure(message: "cannot check \(path): \(error); check it with the stowage-fsck of the version that wrote it (a check never migrates)")
+                throw FsckFailure(message: "cannot check \(location.description): \(error); check it with the stowage-fsck of the version that wrote it (a check never migrates)")
             default:
                 throw error
             }
         }
-        return writable ? try SQLMetadataStore(path: path) : readOnly
+        return writable ? SQLMetadataStore(database: try await location.open(logger: logger)) : readOnly
     }
 }
 

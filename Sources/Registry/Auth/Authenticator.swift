@@ -17,7 +17,7 @@ struct Authenticator: Sendable {
 
     let accounts: any AccountStore
     let settings: AuthSettings
-    let keys: SigningKeys
+    let keys: SigningKeyring
     let limiter: LoginRateLimiter
     let logger: Logger
     /// Where clients are sent for tokens: `public_url` when configured, else built from a
@@ -33,7 +33,7 @@ struct Authenticator: Sendable {
     static let maximumAuthorizationLength = 16 * 1024
     static let maximumSecretLength = 256
 
-    init(accounts: any AccountStore, settings: AuthSettings, keys: SigningKeys, realm: TokenRealm, logger: Logger) {
+    init(accounts: any AccountStore, settings: AuthSettings, keys: SigningKeyring, realm: TokenRealm, logger: Logger) {
         self.accounts = accounts
         self.settings = settings
         self.keys = keys
@@ -66,7 +66,7 @@ struct Authenticator: Sendable {
         let now = UnixTime.now()
         let refusal: String
         do {
-            let token = try RegistryToken.verify(text, keys: keys, audience: settings.service, now: now)
+            let token = try await keys.verify(text, audience: settings.service, now: now)
             guard token.kind == .access else { throw RegistryToken.VerificationError.malformed }
             if token.subject.isEmpty { return token }
             // A signed-in user's access token always names its personal access token.

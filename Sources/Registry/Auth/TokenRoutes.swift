@@ -66,7 +66,7 @@ struct TokenRoutes: Sendable {
     /// The personal access token a refresh token stands for, if both are still good.
     private func redeem(_ refresh: String, request: Request) async throws -> TokenRecord {
         let now = UnixTime.now()
-        guard let token = try? RegistryToken.verify(refresh, keys: authenticator.keys, audience: authenticator.settings.service, now: now),
+        guard let token = try? await authenticator.keys.verify(refresh, audience: authenticator.settings.service, now: now),
               token.kind == .refresh, let id = token.tokenID,
               let record = try await authenticator.accounts.activeToken(id: id, at: now), record.user == token.subject
         else {
@@ -104,15 +104,16 @@ struct TokenRoutes: Sendable {
             return max(0, min(wanted, expires - now))
         }
         let accessLifetime = lifetime(settings.accessTokenLifetime)
+        let keys = await authenticator.keys.forSigning(now: now)
         let access = try RegistryToken(
             subject: subject, audience: settings.service, lifetime: accessLifetime, kind: .access,
             access: granted, tokenID: record?.id, now: now
-        ).signed(with: authenticator.keys)
+        ).signed(with: keys)
         let refreshToken = try refresh ? record.map {
             try RegistryToken(
                 subject: $0.user, audience: settings.service, lifetime: lifetime(settings.refreshTokenLifetime), kind: .refresh,
                 access: [], tokenID: $0.id, now: now
-            ).signed(with: authenticator.keys)
+            ).signed(with: keys)
         } : nil
         let issued = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(now)))
         let body = Answer(

@@ -22,6 +22,9 @@ public final class SQLiteDatabase: Database {
     /// opens, so that it never sees an older schema.
     public init(path: String) throws(MetadataError) {
         let writeConnection = try SQLiteConnection(path: path, readOnly: false)
+        // The file holds the token signing keys: only the registry's user may read it. SQLite
+        // gives its -wal and -shm the file's mode.
+        guard chmod(path, 0o600) == 0 else { throw .io("cannot make \(path) private: errno \(errno)") }
         try writeConnection.execute(
             // The busy timeout first: switching to WAL waits on a connection that another process
             // (the server, an admin command, stowage-fsck) is opening or closing. auto_vacuum

@@ -160,6 +160,15 @@ extension SchemaMigrations {
             condemned BIGINT NOT NULL
         );
         """,
+        // 4
+        """
+        CREATE TABLE signing_keys (
+            id \(text) PRIMARY KEY CHECK (id ~ '^[0-9a-f]{12}$'),
+            serial BIGINT NOT NULL UNIQUE,
+            secret \(text) NOT NULL CHECK (secret != ''),
+            created BIGINT NOT NULL DEFAULT \(pgNow)
+        );
+        """,
     ]
 
     /// SQLite's owner-name CHECK as a regular expression: lowercase letters, digits and

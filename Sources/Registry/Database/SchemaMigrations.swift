@@ -156,6 +156,16 @@ enum SchemaMigrations {
             condemned INTEGER NOT NULL
         ) WITHOUT ROWID;
         """,
+        // 4: the keys that sign registry tokens, in the database so that every node of a
+        // cluster signs and verifies with the same ones; newest (highest serial) signs.
+        """
+        CREATE TABLE signing_keys (
+            id TEXT PRIMARY KEY CHECK (length(id) = 12 AND id NOT GLOB '*[^0-9a-f]*'),
+            serial INTEGER NOT NULL UNIQUE,
+            secret TEXT NOT NULL CHECK (secret != ''),
+            created INTEGER NOT NULL DEFAULT \(now)
+        ) WITHOUT ROWID;
+        """,
     ]
 
     /// A CHECK on an owner name: lowercase letters, digits and separators, starting with a

@@ -83,8 +83,10 @@ public struct RegistryServer: Sendable {
         let store = try await BlobStore.open(at: configuration.dataDirectory, options: configuration.store)
         do {
             let location = try MetadataLocation(url: configuration.metadataURL, dataDirectory: configuration.dataDirectory)
-            let metadata = SQLMetadataStore(database: try await location.open(logger: logger))
-            return try await RegistryService.open(store: store, metadata: metadata, options: configuration.registry, logger: logger)
+            let database = try await location.open(logger: logger)
+            return try await RegistryService.open(
+                store: store, database: database, options: configuration.registry,
+                legacyKeyDirectory: Configuration.authDirectory(in: configuration.dataDirectory), logger: logger)
         } catch {
             try await store.close()
             throw error
@@ -108,7 +110,7 @@ public struct RegistryServer: Sendable {
         if try configuration.resolvedAuthMode() == .token {
             authenticator = Authenticator(
                 accounts: service.accounts, settings: configuration.auth,
-                keys: try SigningKeys.load(directory: Configuration.authDirectory(in: configuration.dataDirectory)),
+                keys: service.signingKeys,
                 realm: TokenRealm(
                     publicURL: configuration.publicURL, listenAuthority: configuration.listenAuthority, secure: certificates != nil),
                 logger: logger)

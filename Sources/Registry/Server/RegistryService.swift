@@ -17,16 +17,29 @@ public final class RegistryService: Sendable {
     let manifests = ManifestCache(budget: 16 << 20)
     let liveness: BlobLiveness
     public let collector: GarbageCollector
+    /// The keys that sign and verify registry tokens, shared through the database.
+    public let signingKeys: SigningKeyring
 
-    /// Loads garbage collection's condemned blobs before anything can touch one.
+    /// Loads garbage collection's condemned blobs before anything can touch one, and the token
+    /// signing keys (taking over those of `legacyKeyDirectory` the first time; SigningKeyStore).
     public static func open(
-        store: BlobStore, metadata: any RegistryMetadata, options: RegistryOptions = .init(), logger: Logger
+        store: BlobStore, database: any Database, options: RegistryOptions = .init(), legacyKeyDirectory: String? = nil,
+        logger: Logger
     ) async throws -> RegistryService {
-        RegistryService(
-            store: store, metadata: metadata, options: options, condemned: Set(try await metadata.condemnedBlobs().keys), logger: logger)
+        let metadata = SQLMetadataStore(database: database)
+        let keyStore = SigningKeyStore(database: database)
+        let now = UnixTime.now()
+        let keys = SigningKeyring(store: keyStore, keys: try await keyStore.load(importing: legacyKeyDirectory), now: now)
+        return RegistryService(
+            store: store, metadata: metadata, options: options, condemned: Set(try await metadata.condemnedBlobs().keys),
+            signingKeys: keys, logger: logger)
     }
 
-    private init(store: BlobStore, metadata: any RegistryMetadata, options: RegistryOptions, condemned: Set<Digest>, logger: Logger) {
+    private init(
+        store: BlobStore, metadata: any RegistryMetadata, options: RegistryOptions, condemned: Set<Digest>,
+        signingKeys: SigningKeyring, logger: Logger
+    ) {
+        self.signingKeys = signingKeys
         self.store = store
         self.metadata = metadata
         self.accounts = metadata

@@ -200,7 +200,7 @@ struct AuthSecurityTests {
             let secret = try await AuthTests.user(registry, "alice", expires: UnixTime.now() + 100)
             let answer = try await AuthTests.token(registry, "alice", secret, scope: "repository:alice/app:pull", offline: true)
             #expect((answer["expires_in"] as? Int ?? .max) <= 100)
-            let keys = try SigningKeys.load(directory: registry.directory + "/auth")
+            let keys = registry.service.signingKeys.keys
             for field in ["token", "refresh_token"] {
                 let text = try #require(answer[field] as? String)
                 let token = try RegistryToken.verify(text, keys: keys, audience: "stowage", now: UnixTime.now())

@@ -162,7 +162,7 @@ struct AuthTests {
             let foreign = try await registry.request(.get, "/token?service=other&scope=repository:alice/app:pull", headers: Self.basic("alice", alice))
             #expect(foreign.status == .badRequest)
             // Signed with this registry's own key, but for another service: refused all the same.
-            let keys = try SigningKeys.load(directory: registry.directory + "/auth")
+            let keys = registry.service.signingKeys.keys
             let now = Int64(Date().timeIntervalSince1970)
             let otherService = try RegistryToken(
                 subject: "alice", audience: "other", lifetime: 300, kind: .access,
