@@ -9,8 +9,10 @@ import Testing
 /// the API, and every refusal with its status and code.
 @Suite("Accounts and access over HTTP")
 struct AuthTests {
-    static func withAuth(_ body: @escaping @Sendable (RegistryHarness) async throws -> Void) async throws {
-        try await RegistryHarness.run(configure: { $0.authMode = .token }, body)
+    static func withAuth(
+        _ backend: DatabaseBackend = .sqlite, _ body: @escaping @Sendable (RegistryHarness) async throws -> Void
+    ) async throws {
+        try await RegistryHarness.run(backend: backend, configure: { $0.authMode = .token }, body)
     }
 
     static func basic(_ user: String, _ secret: String) -> HTTPFields {
@@ -47,8 +49,8 @@ struct AuthTests {
         }
     }
 
-    @Test func loginPushPullAndRefresh() async throws {
-        try await Self.withAuth { registry in
+    @Test(arguments: DatabaseBackend.allCases) func loginPushPullAndRefresh(_ backend: DatabaseBackend) async throws {
+        try await Self.withAuth(backend) { registry in
             let secret = try await Self.user(registry, "alice")
             let answer = try await Self.token(registry, "alice", secret, scope: "repository:alice/app:pull,push", offline: true)
             let access = try #require(answer["token"] as? String)
@@ -75,8 +77,8 @@ struct AuthTests {
         }
     }
 
-    @Test func basicCredentialsWorkStraightOnTheAPI() async throws {
-        try await Self.withAuth { registry in
+    @Test(arguments: DatabaseBackend.allCases) func basicCredentialsWorkStraightOnTheAPI(_ backend: DatabaseBackend) async throws {
+        try await Self.withAuth(backend) { registry in
             let secret = try await Self.user(registry, "alice")
             #expect(try await registry.request(.get, "/v2/", headers: Self.basic("alice", secret)).status == .ok)
             let blob: [UInt8] = [4, 5]
@@ -85,8 +87,8 @@ struct AuthTests {
         }
     }
 
-    @Test func wrongRevokedAndExpiredTokensAreRefused() async throws {
-        try await Self.withAuth { registry in
+    @Test(arguments: DatabaseBackend.allCases) func wrongRevokedAndExpiredTokensAreRefused(_ backend: DatabaseBackend) async throws {
+        try await Self.withAuth(backend) { registry in
             let secret = try await Self.user(registry, "alice")
             let wrong = try await registry.request(.get, "/v2/", headers: Self.basic("alice", secret + "x"))
             #expect(wrong.status == .unauthorized)
@@ -105,8 +107,8 @@ struct AuthTests {
         }
     }
 
-    @Test func scopesAndNamespacesAreEnforced() async throws {
-        try await Self.withAuth { registry in
+    @Test(arguments: DatabaseBackend.allCases) func scopesAndNamespacesAreEnforced(_ backend: DatabaseBackend) async throws {
+        try await Self.withAuth(backend) { registry in
             let readOnly = try await Self.user(registry, "alice", scopes: [.readPackages])
             let blob: [UInt8] = [9]
             let push = try await registry.request(.post, "/v2/alice/app/blobs/uploads/?digest=\(Digest.of(blob))", headers: Self.basic("alice", readOnly), body: blob)
@@ -124,8 +126,8 @@ struct AuthTests {
         }
     }
 
-    @Test func privatePackagesStayPrivateAndPublicOnesArePullable() async throws {
-        try await Self.withAuth { registry in
+    @Test(arguments: DatabaseBackend.allCases) func privatePackagesStayPrivateAndPublicOnesArePullable(_ backend: DatabaseBackend) async throws {
+        try await Self.withAuth(backend) { registry in
             let alice = try await Self.user(registry, "alice")
             let bob = try await Self.user(registry, "bob")
             let blob: [UInt8] = [7, 7]
@@ -147,8 +149,8 @@ struct AuthTests {
         }
     }
 
-    @Test func forgedTamperedAndForeignTokensAreRefused() async throws {
-        try await Self.withAuth { registry in
+    @Test(arguments: DatabaseBackend.allCases) func forgedTamperedAndForeignTokensAreRefused(_ backend: DatabaseBackend) async throws {
+        try await Self.withAuth(backend) { registry in
             let alice = try await Self.user(registry, "alice")
             let access = try #require(try await Self.token(registry, "alice", alice, scope: "repository:alice/app:pull")["token"] as? String)
             var parts = access.split(separator: ".").map(String.init)

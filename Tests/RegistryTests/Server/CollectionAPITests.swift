@@ -26,8 +26,8 @@ struct CollectionAPITests {
         return try JSONSerialization.jsonObject(with: Data(response.bytes)) as? [String: Any] ?? [:]
     }
 
-    @Test func aDeletedPackageIsCollectedOnceItsWindowAndTheGracePeriodHavePassed() async throws {
-        try await RegistryHarness.run(configure: Self.immediate) { registry in
+    @Test(arguments: DatabaseBackend.allCases) func aDeletedPackageIsCollectedOnceItsWindowAndTheGracePeriodHavePassed(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend, configure: Self.immediate) { registry in
             // Random, so that it is stored as it is, not as a small zstd frame.
             let big = (0..<300_000).map { _ in UInt8.random(in: 0...255) }
             let doomed = try await registry.pushImage("octo/old", tag: "v1", layers: [big, Array("small".utf8)])
@@ -64,8 +64,8 @@ struct CollectionAPITests {
         }
     }
 
-    @Test func everyTouchRevivesACondemnedBlob() async throws {
-        try await RegistryHarness.run(configure: Self.immediate) { registry in
+    @Test(arguments: DatabaseBackend.allCases) func everyTouchRevivesACondemnedBlob(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend, configure: Self.immediate) { registry in
             let orphan = Array("pushed, never named by a manifest".utf8)
             let digest = try await registry.pushBlob(orphan, to: "octo/app")
             try await Self.nextSecond()
@@ -94,8 +94,8 @@ struct CollectionAPITests {
         }
     }
 
-    @Test func aManifestNamingASweptBlobIsRefusedAndAFreshPushSucceeds() async throws {
-        try await RegistryHarness.run(configure: Self.immediate) { registry in
+    @Test(arguments: DatabaseBackend.allCases) func aManifestNamingASweptBlobIsRefusedAndAFreshPushSucceeds(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend, configure: Self.immediate) { registry in
             let layer = Array("a layer whose manifest came too late".utf8)
             try await registry.pushBlob(layer, to: "octo/app")
             try await Self.nextSecond()
@@ -112,8 +112,8 @@ struct CollectionAPITests {
         }
     }
 
-    @Test func abandonedUploadsExpire() async throws {
-        try await RegistryHarness.run(configure: { $0.registry.collection.uploadExpiry = 0 }) { registry in
+    @Test(arguments: DatabaseBackend.allCases) func abandonedUploadsExpire(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend, configure: { $0.registry.collection.uploadExpiry = 0 }) { registry in
             let started = try await registry.request(.post, "/v2/octo/app/blobs/uploads/")
             let location = try #require(started.header("Location"))
             try await registry.request(.patch, location, headers: [.contentType: "application/octet-stream"], body: Array("half".utf8))

@@ -10,8 +10,8 @@ struct ManifestAPITests {
     static let imageType = "application/vnd.oci.image.manifest.v1+json"
     static let indexType = "application/vnd.oci.image.index.v1+json"
 
-    @Test func pushByTagThenGetByTagAndDigestExactlyAsPushed() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func pushByTagThenGetByTagAndDigestExactlyAsPushed(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let (digest, bytes) = try await registry.pushImage("alice/app", tag: "v1", layers: [[1, 2, 3], [4, 5, 6]])
             for reference in ["v1", digest.description] {
                 let response = try await registry.request(.get, "/v2/alice/app/manifests/\(reference)")
@@ -25,8 +25,8 @@ struct ManifestAPITests {
         }
     }
 
-    @Test func acceptHeadersAreHonoured() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func acceptHeadersAreHonoured(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             _ = try await registry.pushImage("alice/app", tag: "v1", layers: [[1]])
             let refused = try await registry.request(
                 .get, "/v2/alice/app/manifests/v1", headers: [.accept: "application/vnd.docker.distribution.manifest.v2+json"])
@@ -41,8 +41,8 @@ struct ManifestAPITests {
 
     /// The OCI conformance suite (v1.1.1) reads `.INVALID_MANIFEST_NAME` and expects 404, as
     /// docker-registry and zot answer; a PUT to it is still refused as invalid.
-    @Test func aReferenceThatIsNoTagNamesNoManifest() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func aReferenceThatIsNoTagNamesNoManifest(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let (_, bytes) = try await registry.pushImage("alice/app", tag: "v1", layers: [[1]])
             let path = "/v2/alice/app/manifests/.INVALID_MANIFEST_NAME"
             for method in [HTTPRequest.Method.get, .delete] {
@@ -57,8 +57,8 @@ struct ManifestAPITests {
         }
     }
 
-    @Test func manifestNamingAMissingBlobIsRefused() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func manifestNamingAMissingBlobIsRefused(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let missing = Digest.of(Array("not pushed".utf8))
             let manifest = Array("""
                 {"schemaVersion":2,"mediaType":"\(Self.imageType)","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"\(missing)","size":10},"layers":[]}
@@ -69,8 +69,8 @@ struct ManifestAPITests {
         }
     }
 
-    @Test func malformedOversizedAndMismatchedManifestsAreRefused() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func malformedOversizedAndMismatchedManifestsAreRefused(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let garbage = try await registry.request(.put, "/v2/alice/app/manifests/v1", headers: [.contentType: Self.imageType], body: Array("{not json".utf8))
             #expect(garbage.errorCode == "MANIFEST_INVALID")
             let large = [UInt8](repeating: UInt8(ascii: " "), count: 4 * 1024 * 1024 + 1)
@@ -83,8 +83,8 @@ struct ManifestAPITests {
         }
     }
 
-    @Test func foreignLayersAreRefusedWithAMessageThatSaysSo() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func foreignLayersAreRefusedWithAMessageThatSaysSo(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let layer: [UInt8] = [7, 7, 7]
             let digest = try await registry.pushBlob(layer, to: "alice/win")
             let config = try await registry.pushBlob(Array("{}".utf8), to: "alice/win")
@@ -98,8 +98,8 @@ struct ManifestAPITests {
         }
     }
 
-    @Test func indexNeedsItsChildrenAndKeepsPlatforms() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func indexNeedsItsChildrenAndKeepsPlatforms(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let (amd64, amd64Bytes) = try await registry.pushImage("alice/multi", tag: "amd64", layers: [[1]])
             let missing = Digest.of(Array("absent".utf8))
             func index(_ children: [(Digest, Int)]) -> [UInt8] {
@@ -114,8 +114,8 @@ struct ManifestAPITests {
         }
     }
 
-    @Test func severalTagsAtOnceAndTagListingWithPagination() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func severalTagsAtOnceAndTagListingWithPagination(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let (digest, bytes) = try await registry.pushImage("alice/app", tag: "v1", layers: [[1]])
             let response = try await registry.request(
                 .put, "/v2/alice/app/manifests/\(digest)?tag=v2&tag=v3&tag=latest", headers: [.contentType: Self.imageType], body: bytes)
@@ -135,8 +135,8 @@ struct ManifestAPITests {
         }
     }
 
-    @Test func catalogPaginates() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func catalogPaginates(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             for name in ["c/one", "a/one", "b/one"] { try await registry.pushBlob([1], to: name) }
             let page = try await registry.request(.get, "/v2/_catalog?n=2")
             #expect(page.text == #"{"repositories":["a/one","b/one"]}"#)
@@ -145,8 +145,8 @@ struct ManifestAPITests {
         }
     }
 
-    @Test func referrersListArtifactsWithASubject() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func referrersListArtifactsWithASubject(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let (subject, subjectBytes) = try await registry.pushImage("alice/app", tag: "v1", layers: [[1]])
             let empty = try await registry.pushBlob(Array("{}".utf8), to: "alice/app")
             let signature = try await registry.pushBlob(Array("sig".utf8), to: "alice/app")
@@ -172,8 +172,8 @@ struct ManifestAPITests {
         }
     }
 
-    @Test func deleteByTagAndByDigestAndDeleteBlob() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func deleteByTagAndByDigestAndDeleteBlob(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let (digest, bytes) = try await registry.pushImage("alice/app", tag: "v1", layers: [[5]])
             _ = try await registry.request(.put, "/v2/alice/app/manifests/v2", headers: [.contentType: Self.imageType], body: bytes)
             #expect(try await registry.request(.delete, "/v2/alice/app/manifests/v1").status == .accepted)

@@ -39,8 +39,8 @@ struct PackageAPITests {
         return (Digest.of(index), children)
     }
 
-    @Test func deletingAVersionHidesItAtOnceAndRestoringBringsItBackWithItsTags() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func deletingAVersionHidesItAtOnceAndRestoringBringsItBackWithItsTags(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let image = try await registry.pushImage("octo/app/web", tag: "v1", layers: [Array("one".utf8)])
             try await registry.request(.put, "/v2/octo/app/web/manifests/latest", headers: [.contentType: "application/vnd.oci.image.manifest.v1+json"], body: image.bytes)
             let listed = try await Self.versions(registry, "octo/app/web")
@@ -71,8 +71,8 @@ struct PackageAPITests {
         }
     }
 
-    @Test func theOCIDeleteOfAManifestIsARestorableVersionDeletion() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func theOCIDeleteOfAManifestIsARestorableVersionDeletion(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let image = try await registry.pushImage("octo/app", tag: "v1", layers: [Array("l".utf8)])
             #expect(try await registry.request(.delete, "/v2/octo/app/manifests/\(image.digest)").status == .accepted)
             #expect(try await registry.request(.get, "/v2/octo/app/manifests/v1").status == .notFound)
@@ -81,8 +81,8 @@ struct PackageAPITests {
         }
     }
 
-    @Test func aReusedTagBlocksTheRestoreOfAVersion() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func aReusedTagBlocksTheRestoreOfAVersion(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let first = try await registry.pushImage("octo/app", tag: "latest", layers: [Array("first".utf8)])
             try await registry.request(.delete, "/api/v1/packages/octo/app/versions/\(first.digest)")
             _ = try await registry.pushImage("octo/app", tag: "latest", layers: [Array("second".utf8)])
@@ -94,8 +94,8 @@ struct PackageAPITests {
         }
     }
 
-    @Test func deletingAPackageHidesEverythingAndAReusedNameBlocksItsRestore() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func deletingAPackageHidesEverythingAndAReusedNameBlocksItsRestore(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let image = try await registry.pushImage("octo/app/web", tag: "v1", layers: [Array("web".utf8)])
             _ = try await registry.pushImage("octo/app/api", tag: "v1", layers: [Array("api".utf8)])
             #expect(try await registry.request(.delete, "/api/v1/packages/octo/app/web").status == .noContent)
@@ -121,8 +121,8 @@ struct PackageAPITests {
         }
     }
 
-    @Test func nothingIsRestoredOnceTheWindowHasPassed() async throws {
-        try await RegistryHarness.run(configure: { $0.registry.collection.restoreWindow = 0 }) { registry in
+    @Test(arguments: DatabaseBackend.allCases) func nothingIsRestoredOnceTheWindowHasPassed(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend, configure: { $0.registry.collection.restoreWindow = 0 }) { registry in
             let image = try await registry.pushImage("octo/app", tag: "v1", layers: [Array("l".utf8)])
             try await registry.request(.delete, "/api/v1/packages/octo/app/versions/\(image.digest)")
             try await Task.sleep(for: .milliseconds(1100))
@@ -132,8 +132,8 @@ struct PackageAPITests {
         }
     }
 
-    @Test func deletingAnIndexTakesItsPlatformsAlongAndRestoresThem() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func deletingAnIndexTakesItsPlatformsAlongAndRestoresThem(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let (index, children) = try await Self.pushIndex(registry, "octo/multi", tag: "v1")
             let versions = try await Self.versions(registry, "octo/multi")
             #expect(versions.map { $0["digest"] as? String } == [index.description], "platform manifests are not versions")
@@ -150,8 +150,8 @@ struct PackageAPITests {
         }
     }
 
-    @Test func retentionDeletesOldUntaggedVersionsButNeverIndexChildrenOrReferrers() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func retentionDeletesOldUntaggedVersionsButNeverIndexChildrenOrReferrers(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let (_, children) = try await Self.pushIndex(registry, "octo/app", tag: "v1")
             let untagged = try await registry.pushImage("octo/app", tag: "scratch", layers: [Array("old".utf8)])
             try await registry.request(.delete, "/v2/octo/app/manifests/scratch")
@@ -175,8 +175,8 @@ struct PackageAPITests {
         }
     }
 
-    @Test func retentionKeepsTheLastVersionsOfAPackageBeforeItsOwnersPolicy() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func retentionKeepsTheLastVersionsOfAPackageBeforeItsOwnersPolicy(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             var pushed: [Digest] = []
             for number in 1...4 {
                 pushed.append(try await registry.pushImage("octo/app", tag: "v\(number)", layers: [Array("layer \(number)".utf8)]).digest)

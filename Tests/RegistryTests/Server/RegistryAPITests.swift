@@ -13,16 +13,16 @@ struct RegistryAPITests {
         (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(seed) &* 7 &+ ($0 >> 8)) }
     }
 
-    @Test func baseEndpointAnswersWithTheAPIVersion() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func baseEndpointAnswersWithTheAPIVersion(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let response = try await registry.request(.get, "/v2/")
             #expect(response.status == .ok)
             #expect(response.header("Docker-Distribution-API-Version") == "registry/2.0")
         }
     }
 
-    @Test func monolithicPushThenGetHeadAndRanges() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func monolithicPushThenGetHeadAndRanges(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let blob = Self.random(3 << 20)
             let digest = try await registry.pushBlob(blob, to: "alice/app")
             let get = try await registry.request(.get, "/v2/alice/app/blobs/\(digest)")
@@ -46,8 +46,8 @@ struct RegistryAPITests {
         }
     }
 
-    @Test func aCorruptBlockIsNeverSent() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func aCorruptBlockIsNeverSent(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             var generator = SystemRandomNumberGenerator()
             let blob = (0..<(3 << 20)).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
             let digest = try await registry.pushBlob(blob, to: "alice/app")
@@ -83,8 +83,8 @@ struct RegistryAPITests {
         throw RegistryHarness.Failure("no pack holds the blob's bytes")
     }
 
-    @Test func aBlobIsVisibleOnlyWhereItWasPushedOrMounted() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func aBlobIsVisibleOnlyWhereItWasPushedOrMounted(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let digest = try await registry.pushBlob(Self.random(1000), to: "alice/private")
             let elsewhere = try await registry.request(.get, "/v2/bob/app/blobs/\(digest)")
             #expect(elsewhere.status == .notFound)
@@ -99,8 +99,8 @@ struct RegistryAPITests {
         }
     }
 
-    @Test func chunkedUploadInOrderWithStatusAndOutOfOrderRefusal() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func chunkedUploadInOrderWithStatusAndOutOfOrderRefusal(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let blob = Self.random(250_000, seed: 3)
             let start = try await registry.request(.post, "/v2/alice/app/blobs/uploads/")
             #expect(start.status == .accepted)
@@ -137,8 +137,8 @@ struct RegistryAPITests {
         }
     }
 
-    @Test func cancelledUploadIsUnknownAfterwards() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func cancelledUploadIsUnknownAfterwards(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let location = try #require(try await registry.request(.post, "/v2/alice/app/blobs/uploads/").header("Location"))
             #expect(try await registry.request(.delete, location).status == .noContent)
             let status = try await registry.request(.get, location)
@@ -151,8 +151,8 @@ struct RegistryAPITests {
         }
     }
 
-    @Test func sha512BlobsWork() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func sha512BlobsWork(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let blob = Self.random(5000, seed: 9)
             let digest = Digest.of(blob, algorithm: .sha512)
             let response = try await registry.request(.post, "/v2/alice/app/blobs/uploads/?digest=\(digest)", body: blob)
@@ -174,16 +174,16 @@ struct RegistryAPITests {
         }
     }
 
-    @Test func invalidDigestIsRefused() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func invalidDigestIsRefused(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let response = try await registry.request(.get, "/v2/alice/app/blobs/sha256:ABC")
             #expect(response.status == .badRequest)
             #expect(response.errorCode == "DIGEST_INVALID")
         }
     }
 
-    @Test func blobLargerThanTheLimitIsRefusedWhileStreaming() async throws {
-        try await RegistryHarness.run(configure: { $0.store.maxBlobSize = 1000 }) { registry in
+    @Test(arguments: DatabaseBackend.allCases) func blobLargerThanTheLimitIsRefusedWhileStreaming(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend, configure: { $0.store.maxBlobSize = 1000 }) { registry in
             let blob = Self.random(2000)
             let response = try await registry.request(.post, "/v2/alice/app/blobs/uploads/?digest=\(Digest.of(blob))", body: blob)
             #expect(response.status == .contentTooLarge)
@@ -192,8 +192,8 @@ struct RegistryAPITests {
         }
     }
 
-    @Test func expectContinueIsAnsweredBeforeTheBody() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func expectContinueIsAnsweredBeforeTheBody(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let location = try #require(try await registry.request(.post, "/v2/alice/app/blobs/uploads/").header("Location"))
             let port = try #require(registry.client.port)
             let socket = try RawSocket(port: port)
@@ -212,8 +212,8 @@ struct RegistryAPITests {
 
 @Suite("Health and metrics")
 struct ObservabilityTests {
-    @Test func healthAndPrometheusMetrics() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func healthAndPrometheusMetrics(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             #expect(try await registry.request(.get, "/health").text == "ok\n")
             let blob: [UInt8] = Array(repeating: 3, count: 1234)
             let digest = try await registry.pushBlob(blob, to: "alice/app")

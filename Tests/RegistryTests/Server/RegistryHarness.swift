@@ -14,7 +14,10 @@ struct RegistryHarness {
     /// The server's data directory.
     let directory: String
 
+    /// `backend` chooses where the metadata lives: the data directory's SQLite file, or a fresh
+    /// database on the test PostgreSQL server.
     static func run(
+        backend: DatabaseBackend = .sqlite,
         configure: (inout RegistryServer.Configuration) -> Void = { _ in },
         logs: LogCapture? = nil,
         accessLog: AccessLog? = nil,
@@ -25,6 +28,8 @@ struct RegistryHarness {
         var configuration = RegistryServer.Configuration()
         configuration.dataDirectory = directory
         configuration.port = 0
+        let database = try await ScratchDatabase(backend)
+        if backend == .postgres { configuration.metadataURL = try database.url }
         configure(&configuration)
         var logger = logs?.logger() ?? Logger(label: "test")
         if logs == nil { logger.logLevel = .warning }

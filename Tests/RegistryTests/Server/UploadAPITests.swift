@@ -47,8 +47,8 @@ struct UploadAPITests {
 
     // MARK: Content-Range against the body
 
-    @Test func aChunkWhoseLengthDisagreesWithItsContentRangeIsRefused() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func aChunkWhoseLengthDisagreesWithItsContentRangeIsRefused(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let location = try await Self.upload(registry, holding: 10)
             let short = try await registry.request(.patch, location, headers: [.contentRange: "10-99"], body: Array(Self.blob[10..<20]))
             #expect(short.status == .rangeNotSatisfiable)
@@ -68,8 +68,8 @@ struct UploadAPITests {
 
     /// Content-Length and Content-Range disagree in the head: the answer does not wait for a
     /// body that could only be refused.
-    @Test func aContentLengthThatDisagreesWithTheRangeIsRefusedBeforeTheBody() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func aContentLengthThatDisagreesWithTheRangeIsRefusedBeforeTheBody(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let location = try await Self.upload(registry, holding: 10)
             let answer = try #require(try await Self.raw(registry, """
                 PATCH \(location) HTTP/1.1
@@ -86,8 +86,8 @@ struct UploadAPITests {
 
     /// A chunked body has no length to check up front: it is counted, and what it wrote is
     /// rolled back when it does not fill its range exactly.
-    @Test func aChunkedBodyThatDisagreesWithItsContentRangeIsRolledBack() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func aChunkedBodyThatDisagreesWithItsContentRangeIsRolledBack(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let location = try await Self.upload(registry, holding: 10)
             for (range, bytes) in [("10-99", Self.blob[10..<20]), ("10-19", Self.blob[300..<320])] {
                 let answer = try await Self.patchChunked(registry, location, "Content-Range: \(range)\nTransfer-Encoding: chunked", bytes)
@@ -104,8 +104,8 @@ struct UploadAPITests {
         }
     }
 
-    @Test func aClosingPutWhoseBodyDisagreesWithItsContentRangeIsRefused() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func aClosingPutWhoseBodyDisagreesWithItsContentRangeIsRefused(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let location = try await Self.upload(registry, holding: 10)
             let digest = Digest.of(Array(Self.blob[..<20]))
             let refused = try await registry.request(
@@ -123,8 +123,8 @@ struct UploadAPITests {
 
     /// A client that declares 300 bytes, sends 100 and goes away: the upload stays at its last
     /// successful request, and the next chunk goes on from there.
-    @Test func aRequestCutOffMidBodyLeavesNothingInTheUpload() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func aRequestCutOffMidBodyLeavesNothingInTheUpload(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let location = try await Self.upload(registry, holding: 100)
             let socket = try RawSocket(port: try #require(registry.client.port))
             try socket.send("PATCH \(location) HTTP/1.1\r\nHost: localhost\r\nContent-Length: 300\r\nExpect: 100-continue\r\n\r\n")
@@ -147,8 +147,8 @@ struct UploadAPITests {
         }
     }
 
-    @Test func aChunkRefusedOverTheSizeLimitLeavesNothingInTheUpload() async throws {
-        try await RegistryHarness.run(configure: { $0.store.maxBlobSize = 1 << 20 }) { registry in
+    @Test(arguments: DatabaseBackend.allCases) func aChunkRefusedOverTheSizeLimitLeavesNothingInTheUpload(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend, configure: { $0.store.maxBlobSize = 1 << 20 }) { registry in
             let location = try await Self.upload(registry, holding: 100)
             let tooLarge = try await registry.request(.patch, location, body: RegistryAPITests.random(2 << 20, seed: 6))
             #expect(tooLarge.status == .contentTooLarge)
@@ -178,8 +178,8 @@ struct UploadAPITests {
         }
     }
 
-    @Test func chunkedIsTakenInAnyCaseAndWithBlanks() async throws {
-        try await RegistryHarness.run { registry in
+    @Test(arguments: DatabaseBackend.allCases) func chunkedIsTakenInAnyCaseAndWithBlanks(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
             let location = try await Self.upload(registry, holding: 10)
             let answer = try await Self.patchChunked(registry, location, "Transfer-Encoding: \t Chunked ", Self.blob[10..<20])
             #expect(answer.status == 202)
