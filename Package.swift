@@ -90,7 +90,6 @@ let package = Package(
             name: "RegistryTests",
             dependencies: [
                 "Registry", "TestSupport",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,6 +1,7 @@
 import BlobStore
 import Foundation
 @testable import Registry
+import TestSupport
 import Testing
 
 @Suite("Account store (SQLite and PostgreSQL)")

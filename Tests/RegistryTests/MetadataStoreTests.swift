@@ -2,6 +2,7 @@ import BlobStore
 import Dispatch
 import Foundation
 @testable import Registry
+import TestSupport
 import Testing
 
 @Suite("Metadata store (SQLite and PostgreSQL)")

@@ -1,15 +1,7 @@
 import Foundation
 import Logging
-import PostgresNIO
 @testable import Registry
 import TestSupport
-
-/// The two databases the metadata runs on; the store tests run on each.
-enum DatabaseBackend: String, CaseIterable, Sendable, CustomStringConvertible {
-    case sqlite, postgres
-
-    var description: String { rawValue }
-}
 
 /// A fresh metadata database for one test: a SQLite file in a temporary directory, removed
 /// with it when the test ends, or a new database on the test PostgreSQL server
@@ -17,20 +9,21 @@ enum DatabaseBackend: String, CaseIterable, Sendable, CustomStringConvertible {
 final class ScratchDatabase: Sendable {
     let backend: DatabaseBackend
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-metadata-\(UUID().uuidString)").path
-    /// The PostgreSQL database's name: unique, and a plain identifier.
-    let postgresName = "stowage_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+    /// The PostgreSQL database's URL; nil on SQLite.
+    let postgresURL: String?
     var path: String { directory + "/metadata.db" }
 
     /// A SQLite database.
     init() {
         backend = .sqlite
+        postgresURL = nil
         try! FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
 
     init(_ backend: DatabaseBackend) async throws {
         self.backend = backend
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        if backend == .postgres { try await Self.createPostgresDatabase(postgresName) }
+        postgresURL = backend == .postgres ? try PostgresTestCluster.createDatabase() : nil
     }
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }
@@ -53,7 +46,10 @@ final class ScratchDatabase: Sendable {
     }
 
     var url: String {
-        get throws { try PostgresTestCluster.url(database: postgresName) }
+        get throws {
+            guard let postgresURL else { throw MetadataError.badLocation("a SQLite scratch database has no URL") }
+            return postgresURL
+        }
     }
 
     var settings: PostgreSQLSettings {
@@ -65,22 +61,6 @@ final class ScratchDatabase: Sendable {
     }
 
     static let logger = Logger(label: "stowage.tests")
-
-    /// Runs SQL text on the server's maintenance database, or on `database`.
-    static func administer(_ sql: String, database: String = "postgres") async throws {
-        let settings = try PostgreSQLSettings(url: try PostgresTestCluster.url(database: database))
-        let connection = try await PostgresConnection.connect(
-            configuration: .init(
-                host: settings.host, port: settings.port, username: settings.user, password: settings.password,
-                database: settings.database, tls: .disable),
-            id: 1, logger: logger)
-        defer { Task { try? await connection.close() } }
-        _ = try await connection.simpleQuery(sql).get()
-    }
-
-    private static func createPostgresDatabase(_ name: String) async throws {
-        try await administer("CREATE DATABASE \(name) TEMPLATE template0")
-    }
 }
 
 extension SQLMetadataStore {

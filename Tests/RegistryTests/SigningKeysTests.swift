@@ -1,5 +1,6 @@
 import Foundation
 @testable import Registry
+import TestSupport
 import Testing
 
 @Suite("Token signing keys (SQLite and PostgreSQL)")

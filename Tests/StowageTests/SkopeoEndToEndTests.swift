@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// skopeo, a real client, against `stowage serve`: push an OCI layout built from real files (a
@@ -24,14 +25,14 @@ struct SkopeoEndToEndTests {
         return ((object?["Tags"] as? [String]) ?? []).sorted()
     }
 
-    @Test func multiLayerImageRoundTrip() async throws {
+    @Test(arguments: DatabaseBackend.allCases) func multiLayerImageRoundTrip(_ backend: DatabaseBackend) async throws {
         let root = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         let layout = try await OCITestLayout.build(in: root)
         let image = layout.image
         #expect(image.layers.map(\.mediaType) == [OCITestLayout.gzipLayerType, OCITestLayout.zstdLayerType, OCITestLayout.gzipLayerType])
 
-        let status = try await ServerProcess.with { server in
+        let status = try await ServerProcess.with(arguments: try backend.serveArguments()) { server in
             let remote = "docker://\(server.host)/alice/app/img"
             try await Self.skopeo(["copy", "--preserve-digests", "--dest-tls-verify=false", "oci:\(layout.directory.path):v1", "\(remote):v1"])
             // A second tag of the same image: every blob is already there.
@@ -79,12 +80,12 @@ struct SkopeoEndToEndTests {
         #expect(status == 0, "stowage serve should exit 0 on SIGTERM")
     }
 
-    @Test func multiPlatformIndexRoundTrip() async throws {
+    @Test(arguments: DatabaseBackend.allCases) func multiPlatformIndexRoundTrip(_ backend: DatabaseBackend) async throws {
         let root = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: root) }
         let layout = try await OCITestLayout.build(in: root)
 
-        let status = try await ServerProcess.with { server in
+        let status = try await ServerProcess.with(arguments: try backend.serveArguments()) { server in
             let remote = "docker://\(server.host)/alice/app/multi"
             try await Self.skopeo(["copy", "--all", "--preserve-digests", "--dest-tls-verify=false", "oci:\(layout.directory.path):multi", "\(remote):latest"])
 

@@ -35,6 +35,16 @@ public enum PostgresTestCluster {
         }
     }
 
+    /// A new, empty database on the server, by `psql`; returns its URL.
+    public static func createDatabase(prefix: String = "stowage_test") throws -> String {
+        let name = prefix + "_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let run = try ChildRun.run(URL(fileURLWithPath: "/usr/bin/psql"), [
+            try adminURL, "-v", "ON_ERROR_STOP=1", "-q", "-c", "CREATE DATABASE \(name) TEMPLATE template0",
+        ])
+        guard run.status == 0 else { throw Spawned.Failure(description: "creating a PostgreSQL database: \(run)") }
+        return try url(database: name)
+    }
+
     /// The URL of `database` on the same server.
     public static func url(database: String) throws -> String {
         let admin = try adminURL

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Registry
+import TestSupport
 import Testing
 
 /// Token authentication end to end over HTTP: challenges, the token endpoint, refresh, Basic on

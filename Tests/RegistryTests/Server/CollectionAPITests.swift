@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Registry
+import TestSupport
 import Testing
 
 /// Garbage collection inside a live server: what it collects, what a touch saves, and who may

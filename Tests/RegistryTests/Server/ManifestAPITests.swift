@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Registry
+import TestSupport
 import Testing
 
 @Suite("Manifests, tags, referrers and the catalog over HTTP")

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Registry
+import TestSupport
 import Testing
 
 /// Deleting and restoring packages and versions, and retention policies, through the management

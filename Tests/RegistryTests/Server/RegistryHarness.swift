@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Registry
+import TestSupport
 
 /// A real registry on an ephemeral loopback port over a fresh data directory, and helpers that
 /// speak the distribution protocol to it.
