@@ -27,6 +27,8 @@ public protocol CollectionMetadata: Sendable {
     /// once the queue has emptied or a few milliseconds have passed: a collection batch rarely
     /// shares a push's transaction, and collection still moves on under a steady load.
     func yieldToRequests() async
+    /// Runs a collection unless another node of the cluster runs one now (nil then).
+    func exclusively<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T?
 }
 
 /// A deletion whose restore window has passed.

@@ -43,11 +43,18 @@ public actor GarbageCollector {
     }
 
     /// Runs a collection, or joins the one in progress. A dry run changes nothing and reports
-    /// what a run would purge, delete by retention, condemn and delete.
+    /// what a run would purge, delete by retention, condemn and delete. Of the nodes of a
+    /// cluster, one collects at a time: on the others a run throws `runningElsewhere`.
     public func run(dryRun: Bool = false) async throws -> CollectionReport {
         if dryRun { return try await collect(dryRun: true) }
         if let current { return try await current.value }
-        let task = Task { try await self.collect(dryRun: false) }
+        let task = Task {
+            guard let report = try await self.metadata.exclusively({ try await self.collect(dryRun: false) }) else {
+                throw RegistryError(
+                    .conflict, .unsupported, "garbage collection is running on another node; try again once it has finished")
+            }
+            return report
+        }
         current = task
         defer { current = nil }
         // The run is a task of its own so that callers can join it; a caller cancelled (the
@@ -63,6 +70,8 @@ public actor GarbageCollector {
                 _ = try await run()
             } catch is CancellationError {
                 return
+            } catch let error as RegistryError where error.status == .conflict {
+                logger.info("garbage collection skipped: another node is running one")
             } catch {
                 logger.error("garbage collection failed", metadata: ["error": "\(error)"])
             }

@@ -114,6 +114,13 @@ extension SQLMetadataStore: CollectionMetadata {
         await database.yieldToWriters()
     }
 
+    /// The key of collection's lock: "gc" in ASCII.
+    static let collectionLock: Int64 = 0x6763
+
+    public func exclusively<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T? {
+        try await database.exclusively(Self.collectionLock, body)
+    }
+
     /// Takes the digests off the condemned list: something touched them.
     static func revive(_ digests: [Digest], _ db: any DatabaseSession) async throws {
         for digest in digests {

@@ -36,6 +36,12 @@ public protocol Database: Sendable {
 
     /// Gives back to the file system the space deletions freed, where the database keeps it.
     func shrink() async throws
+
+    /// Runs `body` unless another process holds the lock named `key` (a constant of the caller),
+    /// and returns nil without running it if one does: work that one node of a cluster does at a
+    /// time, such as garbage collection. The lock goes with the process: a node that dies
+    /// releases it. On SQLite, whose data directory one process holds, `body` just runs.
+    func exclusively<T: Sendable>(_ key: Int64, _ body: @escaping @Sendable () async throws -> T) async throws -> T?
 }
 
 extension Database {

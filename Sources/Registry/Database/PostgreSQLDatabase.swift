@@ -93,6 +93,25 @@ public final class PostgreSQLDatabase: Database {
     /// Autovacuum gives deleted rows' space back for reuse; nothing to do after a collection.
     public func shrink() async throws {}
 
+    /// A session-level advisory lock on a connection held for the whole of `body`: the server
+    /// releases it when the connection closes, so a node that dies mid-run frees it.
+    public func exclusively<T: Sendable>(_ key: Int64, _ body: @escaping @Sendable () async throws -> T) async throws -> T? {
+        try await withSession { session in
+            guard try await session.firstRow("SELECT pg_try_advisory_lock(?)", [.integer(key)], { $0.integer(at: 0) }) == 1 else {
+                return nil
+            }
+            let result: Result<T, any Error>
+            do {
+                result = .success(try await body())
+            } catch {
+                result = .failure(error)
+            }
+            // If this fails the connection is broken, and closing it releases the lock.
+            _ = try? await session.run("SELECT pg_advisory_unlock(?)", [.integer(key)])
+            return try result.get()
+        }
+    }
+
     // MARK: Connections and schema
 
     private func withSession<T>(_ body: (PostgreSQLSession) async throws -> T) async throws -> T {
