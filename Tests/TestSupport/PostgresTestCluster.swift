@@ -25,11 +25,7 @@ public enum PostgresTestCluster {
                 let url = run.output.trimmingCharacters(in: .whitespacesAndNewlines)
                 state.url = url
                 state.directory = directory
-                atexit {
-                    guard let directory = PostgresTestCluster.started.withLock({ $0.directory }) else { return }
-                    _ = try? ChildRun.run(PostgresTestCluster.script, ["kill", directory])
-                    try? FileManager.default.removeItem(atPath: directory)
-                }
+                PostgresTestCluster.stopAtExit
                 return url
             }
         }
@@ -43,6 +39,39 @@ public enum PostgresTestCluster {
         ])
         guard run.status == 0 else { throw Spawned.Failure(description: "creating a PostgreSQL database: \(run)") }
         return try url(database: name)
+    }
+
+    /// A cluster of the caller's own, to stop and start again (the fault tests); removed when
+    /// the test process exits.
+    public final class Private: Sendable {
+        public let url: String
+        let directory: String
+        let port: Int
+
+        public init() throws {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-postgres-\(UUID().uuidString)").path
+            port = try PostgresTestCluster.freePort()
+            url = try Self.start(directory, port)
+            let directory = directory
+            PostgresTestCluster.privateClusters.withLock { $0.append(directory) }
+            PostgresTestCluster.stopAtExit
+        }
+
+        /// Stops the server at once, as a crash would (immediate shutdown: no checkpoint).
+        public func kill() throws {
+            let run = try ChildRun.run(PostgresTestCluster.script, ["kill", directory])
+            guard run.status == 0 else { throw Spawned.Failure(description: "stopping PostgreSQL: \(run)") }
+        }
+
+        public func start() throws {
+            _ = try Self.start(directory, port)
+        }
+
+        private static func start(_ directory: String, _ port: Int) throws -> String {
+            let run = try ChildRun.run(PostgresTestCluster.script, ["start", directory, String(port)])
+            guard run.status == 0 else { throw Spawned.Failure(description: "starting PostgreSQL: \(run)") }
+            return run.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
     }
 
     /// The URL of `database` on the same server.
@@ -62,9 +91,22 @@ public enum PostgresTestCluster {
     }
 
     private static let started = Mutex(State())
+    private static let privateClusters = Mutex<[String]>([])
+
+    /// Registers `stopAll` to run at exit, once.
+    static let stopAtExit: Void = { atexit { PostgresTestCluster.stopAll() } }()
+
+    /// At exit: every cluster this process started goes, with its files.
+    private static func stopAll() {
+        let directories = privateClusters.withLock { $0 } + [started.withLock { $0.directory }].compactMap { $0 }
+        for directory in directories {
+            _ = try? ChildRun.run(script, ["kill", directory])
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
 
     /// A loopback port below the ephemeral range that nothing listens on now.
-    private static func freePort() throws -> Int {
+    static func freePort() throws -> Int {
         for _ in 0..<50 {
             let port = Int.random(in: 20000..<32000)
             let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -1,6 +1,9 @@
 import Logging
 import NIOCore
 import PostgresNIO
+import Synchronization
+// ConnectionPoolError, the pool's own failures; postgres-nio exports the module as a product.
+import _ConnectionPoolModule
 
 /// The metadata's database on PostgreSQL, shared by every node of a cluster: a pool of
 /// connections (`PostgresClient`, run by a task of its own until the database is released).
@@ -114,13 +117,42 @@ public final class PostgreSQLDatabase: Database {
 
     // MARK: Connections and schema
 
-    private func withSession<T>(_ body: (PostgreSQLSession) async throws -> T) async throws -> T {
+    /// How long a call waits for a connection before it fails as `unavailable` (a 503): the
+    /// pool itself would keep a request waiting until its circuit breaker trips, a minute after
+    /// the database went away. A busy pool hands connections on within milliseconds.
+    static let leaseTimeout: Duration = .seconds(10)
+
+    private func withSession<T: Sendable>(_ body: @escaping @Sendable (PostgreSQLSession) async throws -> T) async throws -> T {
+        let client = client, placeholders = placeholders, logger = logger
+        let leased = LeaseFlag()
         do {
-            return try await client.withConnection { connection in
-                try await body(PostgreSQLSession(connection: connection, placeholders: placeholders, logger: logger))
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask {
+                    try await client.withConnection { connection in
+                        leased.value.store(true, ordering: .relaxed)
+                        return try await body(PostgreSQLSession(connection: connection, placeholders: placeholders, logger: logger))
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: Self.leaseTimeout)
+                    guard leased.value.load(ordering: .relaxed) else {
+                        throw MetadataError.unavailable("no connection to the database within \(Self.leaseTimeout)")
+                    }
+                    return nil
+                }
+                while let value = try await group.next() {
+                    if let value {
+                        group.cancelAll()
+                        return value
+                    }
+                }
+                throw CancellationError()
             }
         } catch let error as PSQLError {
             throw MetadataError(error)
+        } catch let error as ConnectionPoolError {
+            // The pool gave up creating connections (its circuit breaker) or is shutting down.
+            throw MetadataError.unavailable("\(error)")
         }
     }
 
@@ -154,4 +186,9 @@ public final class PostgreSQLDatabase: Database {
             return Int(try await session.firstRow("SELECT version FROM stowage_schema") { $0.integer(at: 0) } ?? 0)
         }
     }
+}
+
+/// Whether a call has its connection yet, shared by the call and its timeout.
+private final class LeaseFlag: Sendable {
+    let value = Atomic(false)
 }
