@@ -1,7 +1,7 @@
 import ArgumentParser
 import Registry
 
-/// `stowage auth rotate-key`: a new key signs registry tokens from the next server start; the
+/// `stowage auth rotate-key`: a new key signs registry tokens, on every node within a minute; the
 /// previous key still verifies, so tokens issued before the rotation stay valid until they expire.
 struct AuthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -11,7 +11,7 @@ struct Stowage: AsyncParsableCommand {
         version: version,
         subcommands: [
             ServeCommand.self, DigestCommand.self, UserCommand.self, OrgCommand.self, TokenCommand.self, PackageCommand.self,
-            AuthCommand.self, CollectCommand.self,
+            AuthCommand.self, CollectCommand.self, MetadataCommand.self,
         ]
     )
 }

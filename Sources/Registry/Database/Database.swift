@@ -9,6 +9,10 @@
 /// and must do nothing but its statements. Methods throw `MetadataError`, and whatever a body
 /// throws.
 public protocol Database: Sendable {
+    /// Which SQL the database speaks where the stores' shared dialect does not reach (the
+    /// schema, identity columns).
+    var dialect: DatabaseDialect { get }
+
     /// Lookups that answer requests: a few indexed rows. Each statement sees what was committed
     /// when it started; a body that needs several statements to agree uses `scan`.
     func read<T: Sendable>(_ body: @escaping @Sendable (any DatabaseSession) async throws -> T) async throws -> T
@@ -50,6 +54,10 @@ extension Database {
     }
 }
 
+public enum DatabaseDialect: Sendable {
+    case sqlite, postgres
+}
+
 /// Statements on one connection, inside the body of a `Database` call.
 public protocol DatabaseSession {
     /// Runs one statement to completion and returns how many rows it changed.
@@ -88,6 +96,8 @@ extension DatabaseSession {
 public protocol DatabaseRow {
     func optionalInteger(at column: Int32) -> Int64?
     func optionalText(at column: Int32) -> String?
+    /// The column as it is stored: for copying rows whatever their columns' types.
+    func value(at column: Int32) -> DatabaseValue
 }
 
 extension DatabaseRow {

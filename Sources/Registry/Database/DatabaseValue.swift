@@ -1,7 +1,7 @@
 import BlobStore
 
 /// A value bound to a statement parameter.
-public enum DatabaseValue: Sendable {
+public enum DatabaseValue: Sendable, Equatable {
     case null
     case integer(Int64)
     case text(String)

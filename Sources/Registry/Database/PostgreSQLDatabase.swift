@@ -16,6 +16,7 @@ import _ConnectionPoolModule
 ///   for a conflict with a concurrent one runs again, up to `retries` times. PostgreSQL flushes
 ///   the commits that wait at the same moment with one fsync, its form of group commit.
 public final class PostgreSQLDatabase: Database {
+    public var dialect: DatabaseDialect { .postgres }
     private let client: PostgresClient
     private let running: Task<Void, Never>
     private let logger: Logger

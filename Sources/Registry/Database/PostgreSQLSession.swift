@@ -120,4 +120,8 @@ struct PostgreSQLRow: DatabaseRow {
     func optionalText(at column: Int32) -> String? {
         if case .text(let value) = values[Int(column)] { value } else { nil }
     }
+
+    func value(at column: Int32) -> DatabaseValue {
+        values[Int(column)]
+    }
 }

@@ -13,6 +13,7 @@ import Darwin
 /// read-only connection (`SQLiteReader`), scans through a third on the background thread. Each
 /// runs SQLite's blocking calls on a thread of its own, off the cooperative pool.
 public final class SQLiteDatabase: Database {
+    public var dialect: DatabaseDialect { .sqlite }
     let path: String
     let writer: SQLiteWriter
     let reader: SQLiteReader
