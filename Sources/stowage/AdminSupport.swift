@@ -37,8 +37,8 @@ struct DataDirectoryOption: ParsableArguments {
         return try await location.open(logger: logger)
     }
 
-    func openAccounts() async throws -> SQLMetadataStore {
-        SQLMetadataStore(database: try await openDatabase())
+    func openMetadata() async throws -> Metadata {
+        Metadata(database: try await openDatabase())
     }
 }
 

@@ -18,7 +18,7 @@ struct OrgCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await administer("org add") {
-                let organisation = try await data.openAccounts().createOrganisation(name)
+                let organisation = try await data.openMetadata().accounts.createOrganisation(name)
                 print("Created organisation \(organisation.name)")
             }
         }
@@ -31,7 +31,7 @@ struct OrgCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await administer("org list") {
-                let organisations = try await data.openAccounts().organisations()
+                let organisations = try await data.openMetadata().accounts.organisations()
                 let rows = organisations.map { [$0.name, AdminOutput.date($0.created)] }
                 print(AdminOutput.table([["NAME", "CREATED"]] + rows))
             }
@@ -57,7 +57,7 @@ struct OrgCommand: AsyncParsableCommand {
 
             func run() async throws {
                 try await administer("org member add") {
-                    try await data.openAccounts().setMember(organisation: organisation, user: user, role: role)
+                    try await data.openMetadata().accounts.setMember(organisation: organisation, user: user, role: role)
                     print("\(user) is a member of \(organisation) with role \(role.rawValue)")
                 }
             }
@@ -72,7 +72,7 @@ struct OrgCommand: AsyncParsableCommand {
 
             func run() async throws {
                 try await administer("org member remove") {
-                    try await data.openAccounts().removeMember(organisation: organisation, user: user)
+                    try await data.openMetadata().accounts.removeMember(organisation: organisation, user: user)
                     print("Removed \(user) from \(organisation)")
                 }
             }
@@ -87,7 +87,7 @@ struct OrgCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await administer("org members") {
-                let members = try await data.openAccounts().members(of: organisation)
+                let members = try await data.openMetadata().accounts.members(of: organisation)
                 print(AdminOutput.table([["USER", "ROLE"]] + members.map { [$0.user, $0.role.rawValue] }))
             }
         }

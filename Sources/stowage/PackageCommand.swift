@@ -29,12 +29,12 @@ struct PackageCommand: AsyncParsableCommand {
         func run() async throws {
             try await administer("package visibility") {
                 let repository = try RepositoryName(parsing: name)
-                let accounts = try await data.openAccounts()
+                let accounts = try await data.openMetadata()
                 if let visibility {
-                    try await accounts.setVisibility(repository: repository, public: visibility == .public)
+                    try await accounts.accounts.setVisibility(repository: repository, public: visibility == .public)
                     print("\(repository) is \(visibility.rawValue)")
                 } else {
-                    print(try await accounts.isPublic(repository) ? "public" : "private")
+                    print(try await accounts.accounts.isPublic(repository) ? "public" : "private")
                 }
             }
         }
@@ -53,7 +53,7 @@ struct PackageCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await administer("package list") {
-                let packages = try await data.openAccounts().packages(owner: owner, deleted: deleted)
+                let packages = try await data.openMetadata().packages.packages(owner: owner, deleted: deleted)
                 try AdminOutput.print(packages, json: json, header: ["NAME", "VERSIONS", "TAGS", "SIZE", deleted ? "DELETED" : "CREATED"]) {
                     [$0.name, String($0.versions), String($0.tags), String($0.size), AdminOutput.date($0.deleted ?? $0.created)]
                 }
@@ -74,7 +74,7 @@ struct PackageCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await administer("package versions") {
-                let versions = try await data.openAccounts().versions(of: try RepositoryName(parsing: name), deleted: deleted)
+                let versions = try await data.openMetadata().packages.versions(of: try RepositoryName(parsing: name), deleted: deleted)
                 try AdminOutput.print(versions, json: json, header: ["DIGEST", "TAGS", "SIZE", deleted ? "DELETED" : "CREATED", "PLATFORMS"]) {
                     [$0.digest, $0.tags.joined(separator: ","), String($0.size), AdminOutput.date($0.deleted ?? $0.created),
                      $0.platforms.joined(separator: ",")]
@@ -93,12 +93,12 @@ struct PackageCommand: AsyncParsableCommand {
 
         /// Runs `onVersion` or `onPackage` on the metadata and prints "`verb` NAME[@DIGEST]".
         func act(
-            _ verb: String, onVersion: (SQLMetadataStore, Digest, RepositoryName) async throws -> Void,
-            onPackage: (SQLMetadataStore, RepositoryName) async throws -> Void
+            _ verb: String, onVersion: (Metadata, Digest, RepositoryName) async throws -> Void,
+            onPackage: (Metadata, RepositoryName) async throws -> Void
         ) async throws {
             try await administer("package \(verb == "deleted" ? "delete" : "restore")") {
                 let package = try RepositoryName(parsing: name)
-                let store = try await data.openAccounts()
+                let store = try await data.openMetadata()
                 if let version {
                     try await onVersion(store, try Digest(parsing: version), package)
                     print("\(verb) \(package)@\(version)")
@@ -118,11 +118,11 @@ struct PackageCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await target.act("deleted") { store, digest, package in
-                guard try await store.deleteVersion(digest, in: package, now: UnixTime.now()) else {
+                guard try await store.packages.deleteVersion(digest, in: package, now: UnixTime.now()) else {
                     throw PackageError.versionUnknown(digest.description)
                 }
             } onPackage: { store, package in
-                try await store.deletePackage(package, now: UnixTime.now())
+                try await store.packages.deletePackage(package, now: UnixTime.now())
             }
         }
     }
@@ -136,9 +136,9 @@ struct PackageCommand: AsyncParsableCommand {
         func run() async throws {
             let window = try ServeSetting.configuration(file: nil).registry.collection.restoreWindow
             try await target.act("restored") { store, digest, package in
-                try await store.restoreVersion(digest, in: package, now: UnixTime.now(), window: window)
+                try await store.packages.restoreVersion(digest, in: package, now: UnixTime.now(), window: window)
             } onPackage: { store, package in
-                try await store.restorePackage(package, now: UnixTime.now(), window: window)
+                try await store.packages.restorePackage(package, now: UnixTime.now(), window: window)
             }
         }
     }
@@ -159,12 +159,12 @@ struct PackageCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await administer("package retention") {
-                let store = try await data.openAccounts()
+                let store = try await data.openMetadata()
                 if let scope, remove || untaggedDays != nil || keepLast != nil {
                     let policy = RetentionPolicy(scope: scope, untaggedDays: remove ? nil : untaggedDays, keepLast: remove ? nil : keepLast)
-                    try await store.setRetentionPolicy(policy)
+                    try await store.packages.setRetentionPolicy(policy)
                 }
-                let policies = try await store.retentionPolicies().filter { scope == nil || $0.scope == scope }
+                let policies = try await store.packages.retentionPolicies().filter { scope == nil || $0.scope == scope }
                 try AdminOutput.print(policies, json: false, header: ["SCOPE", "UNTAGGED DAYS", "KEEP LAST"]) {
                     [$0.scope, $0.untaggedDays.map(String.init) ?? "-", $0.keepLast.map(String.init) ?? "-"]
                 }

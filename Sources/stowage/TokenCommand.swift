@@ -32,7 +32,7 @@ struct TokenCommand: AsyncParsableCommand {
                 let scopes = try Scope.parseList(self.scopes)
                 let lifetime = try TokenLifetime.parse(expires)
                 let expiry = lifetime.map { UnixTime.now() + $0 }
-                let created = try await data.openAccounts().createToken(
+                let created = try await data.openMetadata().accounts.createToken(
                     user: user, scopes: scopes, expires: expiry, description: description
                 )
                 let record = created.record
@@ -55,7 +55,7 @@ struct TokenCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await administer("token list") {
-                let tokens = try await data.openAccounts().tokens(of: user)
+                let tokens = try await data.openMetadata().accounts.tokens(of: user)
                 let now = UnixTime.now()
                 let rows = tokens.map { token in
                     [
@@ -79,7 +79,7 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             try await administer("token revoke") {
                 let id = PersonalAccessToken(parsing: self.id)?.id ?? self.id
-                let wasActive = try await data.openAccounts().revokeToken(id: id)
+                let wasActive = try await data.openMetadata().accounts.revokeToken(id: id)
                 print(wasActive ? "Revoked token \(id)" : "Token \(id) was already revoked")
             }
         }

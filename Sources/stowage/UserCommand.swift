@@ -20,7 +20,7 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await administer("user add") {
-                let user = try await data.openAccounts().createUser(name, admin: admin)
+                let user = try await data.openMetadata().accounts.createUser(name, admin: admin)
                 print("Created \(user.isAdmin ? "site admin" : "user") \(user.name)")
             }
         }
@@ -34,7 +34,7 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await administer("user disable") {
-                try await data.openAccounts().setUserDisabled(name, disabled: true)
+                try await data.openMetadata().accounts.setUserDisabled(name, disabled: true)
                 print("Disabled user \(name)")
             }
         }
@@ -48,7 +48,7 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await administer("user enable") {
-                try await data.openAccounts().setUserDisabled(name, disabled: false)
+                try await data.openMetadata().accounts.setUserDisabled(name, disabled: false)
                 print("Enabled user \(name)")
             }
         }
@@ -61,7 +61,7 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await administer("user list") {
-                let users = try await data.openAccounts().users()
+                let users = try await data.openMetadata().accounts.users()
                 let rows = users.map { user in
                     [user.name, user.isAdmin ? "admin" : "user", user.isDisabled ? "disabled" : "active", AdminOutput.date(user.created)]
                 }

@@ -214,7 +214,7 @@ struct FsckFaultTests {
         let info = try await store.put(manifest)
         try await store.close()
         let parsed = try ManifestParser.parse(manifest, contentType: nil)
-        try await SQLMetadataStore(path: RegistryServer.Configuration.metadataPath(in: fixture.data)).putManifest(
+        try await Metadata(database: try SQLiteDatabase(path: RegistryServer.Configuration.metadataPath(in: fixture.data))).manifests.putManifest(
             ManifestRecord(digest: info.digest, mediaType: parsed.mediaType, size: info.size, blobs: parsed.blobs, created: 0),
             tags: ["broken"], in: RepositoryName(parsing: "acme/app"), requiring: [])
 
@@ -317,10 +317,10 @@ struct FsckMoreFaultTests {
 
     @Test func anIndexChildAndALinkMissingFromTheRepositoryAreNamed() async throws {
         let fixture = try await FsckFixture.make()
-        let metadata = try SQLMetadataStore(path: RegistryServer.Configuration.metadataPath(in: fixture.data))
+        let metadata = Metadata(database: try SQLiteDatabase(path: RegistryServer.Configuration.metadataPath(in: fixture.data)))
         let app = try RepositoryName(parsing: "acme/app"), web = try RepositoryName(parsing: "acme/web")
-        _ = try await metadata.deleteVersion(fixture.app.manifest, in: app, now: UnixTime.now())
-        _ = try await metadata.unlinkBlob(fixture.web.layers[0], in: web)
+        _ = try await metadata.packages.deleteVersion(fixture.app.manifest, in: app, now: UnixTime.now())
+        _ = try await metadata.blobLinks.unlinkBlob(fixture.web.layers[0], in: web)
 
         let result = try FsckResult(fixture)
         #expect(result.status == 1)

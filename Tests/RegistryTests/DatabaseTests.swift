@@ -23,12 +23,12 @@ struct DatabaseTests {
     /// created once, and all of them see it.
     @Test func nodesStartingAtOnceMigrateOnce() async throws {
         let database = try await ScratchDatabase(.postgres)
-        let stores = try await withThrowingTaskGroup(of: SQLMetadataStore.self) { group in
+        let stores = try await withThrowingTaskGroup(of: Metadata.self) { group in
             for _ in 0..<6 { group.addTask { try await database.open() } }
             return try await group.reduce(into: []) { $0.append($1) }
         }
-        try await stores[0].createUser("alice", admin: false)
-        for store in stores { #expect(try await store.user(named: "alice") != nil) }
+        try await stores[0].accounts.createUser("alice", admin: false)
+        for store in stores { #expect(try await store.accounts.user(named: "alice") != nil) }
         let version = try await stores[0].database.read { db in
             try await db.firstRow("SELECT version FROM stowage_schema") { $0.integer(at: 0) }
         }
@@ -52,9 +52,9 @@ struct DatabaseTests {
 
         let database = try await ScratchDatabase(.postgres)
         _ = try await database.open()
-        let reader = SQLMetadataStore(database: try await database.openDatabase(readingOnly: true))
-        #expect(try await reader.users().isEmpty)
-        await #expect(throws: MetadataError.self) { try await reader.createUser("alice", admin: false) }
+        let reader = Metadata(database: try await database.openDatabase(readingOnly: true))
+        #expect(try await reader.accounts.users().isEmpty)
+        await #expect(throws: MetadataError.self) { try await reader.accounts.createUser("alice", admin: false) }
     }
 
     /// Of two nodes, one holds the collection lock; the other is told so and runs nothing until

@@ -13,17 +13,17 @@ struct MetadataStoreTests {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         let alice = name("alice/app"), bob = name("bob/app")
-        let existedBefore = try await store.repositoryExists(alice)
+        let existedBefore = try await store.manifests.repositoryExists(alice)
 
-        try await store.linkBlob(digest(1), size: 10, in: alice)
-        try await store.linkBlob(digest(1), size: 10, in: alice)
-        let exists = try await store.repositoryExists(alice)
-        let linked = try await store.isBlobLinked(digest(1), in: alice)
-        let linkedElsewhere = try await store.isBlobLinked(digest(1), in: bob)
-        let otherExists = try await store.repositoryExists(bob)
-        let unlinked = try await store.unlinkBlob(digest(1), in: alice)
-        let unlinkedAgain = try await store.unlinkBlob(digest(1), in: alice)
-        let linkedAfter = try await store.isBlobLinked(digest(1), in: alice)
+        try await store.blobLinks.linkBlob(digest(1), size: 10, in: alice)
+        try await store.blobLinks.linkBlob(digest(1), size: 10, in: alice)
+        let exists = try await store.manifests.repositoryExists(alice)
+        let linked = try await store.blobLinks.isBlobLinked(digest(1), in: alice)
+        let linkedElsewhere = try await store.blobLinks.isBlobLinked(digest(1), in: bob)
+        let otherExists = try await store.manifests.repositoryExists(bob)
+        let unlinked = try await store.blobLinks.unlinkBlob(digest(1), in: alice)
+        let unlinkedAgain = try await store.blobLinks.unlinkBlob(digest(1), in: alice)
+        let linkedAfter = try await store.blobLinks.isBlobLinked(digest(1), in: alice)
 
         #expect(!existedBefore && exists && !otherExists)
         #expect(linked && !linkedElsewhere)
@@ -34,12 +34,12 @@ struct MetadataStoreTests {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         for repository in ["c/x", "a/x", "b/y", "b/x"] {
-            try await store.linkBlob(digest(1), size: 1, in: name(repository))
+            try await store.blobLinks.linkBlob(digest(1), size: 1, in: name(repository))
         }
-        let first = try await store.repositories(after: nil, limit: 2)
-        let second = try await store.repositories(after: name("b/x"), limit: 2)
-        let past = try await store.repositories(after: name("c/x"), limit: 2)
-        let empty = try await store.repositories(after: name("a"), limit: 0)
+        let first = try await store.manifests.repositories(after: nil, limit: 2)
+        let second = try await store.manifests.repositories(after: name("b/x"), limit: 2)
+        let past = try await store.manifests.repositories(after: name("c/x"), limit: 2)
+        let empty = try await store.manifests.repositories(after: name("a"), limit: 0)
 
         #expect(first == [name("a/x"), name("b/x")])
         #expect(second == [name("b/y"), name("c/x")])
@@ -54,18 +54,18 @@ struct MetadataStoreTests {
             10, subject: digest(99), artifactType: "application/vnd.example+json", annotations: ["org.example": "yes"],
             blobs: [digest(2), digest(1), digest(2)], children: [digest(11), digest(12)]
         )
-        try await store.putManifest(manifest(11), tags: [], in: repository, requiring: [])
-        try await store.putManifest(manifest(12), tags: [], in: repository, requiring: [])
-        try await store.putManifest(record, tags: ["v1", "latest"], in: repository, requiring: [])
+        try await store.manifests.putManifest(manifest(11), tags: [], in: repository, requiring: [])
+        try await store.manifests.putManifest(manifest(12), tags: [], in: repository, requiring: [])
+        try await store.manifests.putManifest(record, tags: ["v1", "latest"], in: repository, requiring: [])
 
-        let byDigest = try await store.manifestHead(record.digest, in: repository)
-        let byTag = try await store.manifestHead(tag: "v1", in: repository)
-        let unknownTag = try await store.manifestHead(tag: "v2", in: repository)
-        let elsewhere = try await store.manifestHead(record.digest, in: name("bob/app"))
-        let referrers = try await store.referrers(of: digest(99), in: repository, artifactType: nil, after: nil, limit: 100, annotationBudget: .max).records
-        let tags = try await store.tags(of: record.digest, in: repository)
-        let linked = try await store.isBlobLinked(record.digest, in: repository)
-        let referenced = try await store.markedBlobs(linkedAfter: .max, deletedAfter: 0)
+        let byDigest = try await store.manifests.manifestHead(record.digest, in: repository)
+        let byTag = try await store.manifests.manifestHead(tag: "v1", in: repository)
+        let unknownTag = try await store.manifests.manifestHead(tag: "v2", in: repository)
+        let elsewhere = try await store.manifests.manifestHead(record.digest, in: name("bob/app"))
+        let referrers = try await store.manifests.referrers(of: digest(99), in: repository, artifactType: nil, after: nil, limit: 100, annotationBudget: .max).records
+        let tags = try await store.manifests.tags(of: record.digest, in: repository)
+        let linked = try await store.blobLinks.isBlobLinked(record.digest, in: repository)
+        let referenced = try await store.collection.markedBlobs(linkedAfter: .max, deletedAfter: 0)
 
         #expect(byDigest == record.head && byTag == record.head)
         // The references and annotations are kept: the referrers API returns the whole record.
@@ -85,13 +85,13 @@ struct MetadataStoreTests {
         changed.mediaType = "application/vnd.docker.distribution.manifest.v2+json"
         changed.blobs = [digest(2)]
 
-        try await store.putManifest(record, tags: ["v1"], in: alice, requiring: [])
-        try await store.putManifest(changed, tags: ["v1", "v2"], in: alice, requiring: [])
-        try await store.putManifest(changed, tags: [], in: bob, requiring: [])
-        let inAlice = try await store.manifestHead(record.digest, in: alice)
-        let inBob = try await store.manifestHead(record.digest, in: bob)
-        let aliceTags = try await store.tags(in: alice, after: nil, limit: 10)
-        let bobTags = try await store.tags(in: bob, after: nil, limit: 10)
+        try await store.manifests.putManifest(record, tags: ["v1"], in: alice, requiring: [])
+        try await store.manifests.putManifest(changed, tags: ["v1", "v2"], in: alice, requiring: [])
+        try await store.manifests.putManifest(changed, tags: [], in: bob, requiring: [])
+        let inAlice = try await store.manifests.manifestHead(record.digest, in: alice)
+        let inBob = try await store.manifests.manifestHead(record.digest, in: bob)
+        let aliceTags = try await store.manifests.tags(in: alice, after: nil, limit: 10)
+        let bobTags = try await store.manifests.tags(in: bob, after: nil, limit: 10)
 
         #expect(inAlice == record.head && inBob == changed.head)
         #expect(aliceTags == ["v1", "v2"] && bobTags.isEmpty)
@@ -102,11 +102,11 @@ struct MetadataStoreTests {
         let store = try await database.open()
         let repository = name("alice/app")
         let first = manifest(1), second = manifest(2)
-        try await store.putManifest(first, tags: ["latest", "v1"], in: repository, requiring: [])
-        try await store.putManifest(second, tags: ["latest"], in: repository, requiring: [])
-        let latest = try await store.manifestHead(tag: "latest", in: repository)
-        let firstTags = try await store.tags(of: first.digest, in: repository)
-        let secondTags = try await store.tags(of: second.digest, in: repository)
+        try await store.manifests.putManifest(first, tags: ["latest", "v1"], in: repository, requiring: [])
+        try await store.manifests.putManifest(second, tags: ["latest"], in: repository, requiring: [])
+        let latest = try await store.manifests.manifestHead(tag: "latest", in: repository)
+        let firstTags = try await store.manifests.tags(of: first.digest, in: repository)
+        let secondTags = try await store.manifests.tags(of: second.digest, in: repository)
 
         #expect(latest == second.head)
         #expect(firstTags == ["v1"] && secondTags == ["latest"])
@@ -117,17 +117,17 @@ struct MetadataStoreTests {
         let store = try await database.open()
         let repository = name("alice/app")
         let doomed = manifest(1, blobs: [digest(50)]), kept = manifest(2)
-        try await store.putManifest(doomed, tags: ["v1", "v2"], in: repository, requiring: [])
-        try await store.putManifest(kept, tags: ["v3"], in: repository, requiring: [])
+        try await store.manifests.putManifest(doomed, tags: ["v1", "v2"], in: repository, requiring: [])
+        try await store.manifests.putManifest(kept, tags: ["v3"], in: repository, requiring: [])
 
-        let deleted = try await store.deleteVersion(doomed.digest, in: repository, now: 1000)
-        let deletedAgain = try await store.deleteVersion(doomed.digest, in: repository, now: 1000)
-        let byDigest = try await store.manifestHead(doomed.digest, in: repository)
-        let byTag = try await store.manifestHead(tag: "v1", in: repository)
-        let tags = try await store.tags(in: repository, after: nil, limit: 10)
-        let linked = try await store.isBlobLinked(doomed.digest, in: repository)
-        let insideWindow = try await store.markedBlobs(linkedAfter: .max, deletedAfter: 1000)
-        let afterWindow = try await store.markedBlobs(linkedAfter: .max, deletedAfter: 1001)
+        let deleted = try await store.packages.deleteVersion(doomed.digest, in: repository, now: 1000)
+        let deletedAgain = try await store.packages.deleteVersion(doomed.digest, in: repository, now: 1000)
+        let byDigest = try await store.manifests.manifestHead(doomed.digest, in: repository)
+        let byTag = try await store.manifests.manifestHead(tag: "v1", in: repository)
+        let tags = try await store.manifests.tags(in: repository, after: nil, limit: 10)
+        let linked = try await store.blobLinks.isBlobLinked(doomed.digest, in: repository)
+        let insideWindow = try await store.collection.markedBlobs(linkedAfter: .max, deletedAfter: 1000)
+        let afterWindow = try await store.collection.markedBlobs(linkedAfter: .max, deletedAfter: 1001)
 
         #expect(deleted && !deletedAgain)
         #expect(byDigest == nil && byTag == nil)
@@ -142,13 +142,13 @@ struct MetadataStoreTests {
         let store = try await database.open()
         let repository = name("alice/app")
         let record = manifest(1)
-        try await store.putManifest(record, tags: ["v1", "v2"], in: repository, requiring: [])
+        try await store.manifests.putManifest(record, tags: ["v1", "v2"], in: repository, requiring: [])
 
-        let deleted = try await store.deleteTag("v1", in: repository)
-        let deletedAgain = try await store.deleteTag("v1", in: repository)
-        let deletedElsewhere = try await store.deleteTag("v2", in: name("bob/app"))
-        let tags = try await store.tags(of: record.digest, in: repository)
-        let kept = try await store.manifestHead(record.digest, in: repository)
+        let deleted = try await store.manifests.deleteTag("v1", in: repository)
+        let deletedAgain = try await store.manifests.deleteTag("v1", in: repository)
+        let deletedElsewhere = try await store.manifests.deleteTag("v2", in: name("bob/app"))
+        let tags = try await store.manifests.tags(of: record.digest, in: repository)
+        let kept = try await store.manifests.manifestHead(record.digest, in: repository)
 
         #expect(deleted && !deletedAgain && !deletedElsewhere)
         #expect(tags == ["v2"])
@@ -159,13 +159,13 @@ struct MetadataStoreTests {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         let repository = name("alice/app")
-        try await store.putManifest(manifest(1), tags: ["b", "a", "C", "a1", "c"], in: repository, requiring: [])
+        try await store.manifests.putManifest(manifest(1), tags: ["b", "a", "C", "a1", "c"], in: repository, requiring: [])
 
         var pages: [[String]] = []
         for after in [nil, "a", "b", "c"] {
-            pages.append(try await store.tags(in: repository, after: after, limit: 2))
+            pages.append(try await store.manifests.tags(in: repository, after: after, limit: 2))
         }
-        let elsewhere = try await store.tags(in: name("bob/app"), after: nil, limit: 2)
+        let elsewhere = try await store.manifests.tags(in: name("bob/app"), after: nil, limit: 2)
 
         #expect(pages == [["C", "a"], ["a1", "b"], ["c"], []])
         #expect(elsewhere.isEmpty)
@@ -180,15 +180,15 @@ struct MetadataStoreTests {
             2, subject: subject, artifactType: "application/spdx+json", annotations: ["created": "now"], created: 1
         )
         let signature = manifest(3, subject: subject, artifactType: "application/vnd.dev.sigstore", created: 2)
-        try await store.putManifest(signature, tags: [], in: repository, requiring: [])
-        try await store.putManifest(sbom, tags: [], in: repository, requiring: [])
-        try await store.putManifest(manifest(4, subject: digest(5), artifactType: "application/spdx+json"), tags: [], in: repository, requiring: [])
-        try await store.putManifest(manifest(6, subject: subject), tags: [], in: name("bob/app"), requiring: [])
+        try await store.manifests.putManifest(signature, tags: [], in: repository, requiring: [])
+        try await store.manifests.putManifest(sbom, tags: [], in: repository, requiring: [])
+        try await store.manifests.putManifest(manifest(4, subject: digest(5), artifactType: "application/spdx+json"), tags: [], in: repository, requiring: [])
+        try await store.manifests.putManifest(manifest(6, subject: subject), tags: [], in: name("bob/app"), requiring: [])
 
-        let all = try await store.referrers(of: subject, in: repository, artifactType: nil, after: nil, limit: 100, annotationBudget: .max).records
-        let sboms = try await store.referrers(of: subject, in: repository, artifactType: "application/spdx+json", after: nil, limit: 100, annotationBudget: .max).records
-        let none = try await store.referrers(of: subject, in: repository, artifactType: "text/plain", after: nil, limit: 100, annotationBudget: .max).records
-        let unknown = try await store.referrers(of: digest(7), in: repository, artifactType: nil, after: nil, limit: 100, annotationBudget: .max).records
+        let all = try await store.manifests.referrers(of: subject, in: repository, artifactType: nil, after: nil, limit: 100, annotationBudget: .max).records
+        let sboms = try await store.manifests.referrers(of: subject, in: repository, artifactType: "application/spdx+json", after: nil, limit: 100, annotationBudget: .max).records
+        let none = try await store.manifests.referrers(of: subject, in: repository, artifactType: "text/plain", after: nil, limit: 100, annotationBudget: .max).records
+        let unknown = try await store.manifests.referrers(of: digest(7), in: repository, artifactType: nil, after: nil, limit: 100, annotationBudget: .max).records
 
         #expect(all == [sbom, signature])
         #expect(sboms == [sbom])
@@ -201,18 +201,18 @@ struct MetadataStoreTests {
     @Test func writesThatNeedNoFsyncInterleaveWithDurableOnes() async throws {
         let store = try database.openSQLite()
         let repository = name("alice/app")
-        try await store.createUpload(id: "lazy-1", in: repository)
-        try await store.linkBlob(digest(1), size: 1, in: repository)
-        try await store.createUpload(id: "lazy-2", in: repository)
+        try await store.uploads.createUpload(id: "lazy-1", in: repository)
+        try await store.blobLinks.linkBlob(digest(1), size: 1, in: repository)
+        try await store.uploads.createUpload(id: "lazy-2", in: repository)
         let synchronous = try await store.sqlite.writer.write(durable: true) { db in
             try await db.firstRow("PRAGMA synchronous") { $0.integer(at: 0) }
         }
-        try await store.linkBlob(digest(2), size: 2, in: repository)
+        try await store.blobLinks.linkBlob(digest(2), size: 2, in: repository)
 
         let other = try database.openSQLite()
-        let uploads = try await other.uploads().map(\.id)
-        let first = try await other.isBlobLinked(digest(1), in: repository)
-        let second = try await other.isBlobLinked(digest(2), in: repository)
+        let uploads = try await other.uploads.uploads().map(\.id)
+        let first = try await other.blobLinks.isBlobLinked(digest(1), in: repository)
+        let second = try await other.blobLinks.isBlobLinked(digest(2), in: repository)
 
         #expect(synchronous == 2, "a durable write runs with synchronous=FULL (2)")
         #expect(uploads == ["lazy-1", "lazy-2"])
@@ -222,18 +222,18 @@ struct MetadataStoreTests {
     @Test(arguments: DatabaseBackend.allCases) func uploadSessions(_ backend: DatabaseBackend) async throws {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
-        try await store.createUpload(id: "u1", in: name("alice/app"))
-        try await store.createUpload(id: "u2", in: name("bob/app"))
-        let duplicate = await outcome { try await store.createUpload(id: "u1", in: name("carol/app")) }
-        let repository = try await store.uploadRepository(id: "u1")
-        let unknown = try await store.uploadRepository(id: "u3")
-        let listed = try await store.uploads().map { "\($0.id) \($0.repository)" }
-        let repositoryExists = try await store.repositoryExists(name("alice/app"))
+        try await store.uploads.createUpload(id: "u1", in: name("alice/app"))
+        try await store.uploads.createUpload(id: "u2", in: name("bob/app"))
+        let duplicate = await outcome { try await store.uploads.createUpload(id: "u1", in: name("carol/app")) }
+        let repository = try await store.uploads.uploadRepository(id: "u1")
+        let unknown = try await store.uploads.uploadRepository(id: "u3")
+        let listed = try await store.uploads.uploads().map { "\($0.id) \($0.repository)" }
+        let repositoryExists = try await store.manifests.repositoryExists(name("alice/app"))
 
-        let deleted = try await store.deleteUpload(id: "u1")
-        let deletedAgain = try await store.deleteUpload(id: "u1")
-        let afterDelete = try await store.uploadRepository(id: "u1")
-        let remaining = try await store.uploads().map(\.id)
+        let deleted = try await store.uploads.deleteUpload(id: "u1")
+        let deletedAgain = try await store.uploads.deleteUpload(id: "u1")
+        let afterDelete = try await store.uploads.uploadRepository(id: "u1")
+        let remaining = try await store.uploads.uploads().map(\.id)
 
         #expect(isConstraint(duplicate))
         #expect(repository == name("alice/app") && unknown == nil)
@@ -248,13 +248,13 @@ struct MetadataStoreTests {
         let record = manifest(1, blobs: [digest(2)])
         do {
             let store = try database.openSQLite()
-            try await store.putManifest(record, tags: ["v1"], in: name("alice/app"), requiring: [])
+            try await store.manifests.putManifest(record, tags: ["v1"], in: name("alice/app"), requiring: [])
         }
         let versionAfterCreate = try database.userVersion()
         // A second run of migration 1 would fail on CREATE TABLE, so opening again proves it was skipped.
         let store = try database.openSQLite()
         let versionAfterReopen = try database.userVersion()
-        let found = try await store.manifestHead(tag: "v1", in: name("alice/app"))
+        let found = try await store.manifests.manifestHead(tag: "v1", in: name("alice/app"))
 
         #expect(versionAfterCreate == SchemaMigrations.latestVersion && versionAfterReopen == versionAfterCreate)
         #expect(found == record.head)
@@ -274,13 +274,13 @@ struct MetadataStoreTests {
         let repository = name("alice/app")
         try await withThrowingTaskGroup { group in
             for index in 0..<100 {
-                group.addTask { try await store.putManifest(manifest(index), tags: ["t\(index)"], in: repository, requiring: []) }
+                group.addTask { try await store.manifests.putManifest(manifest(index), tags: ["t\(index)"], in: repository, requiring: []) }
             }
             try await group.waitForAll()
         }
         var tagged: [Digest?] = []
         for index in 0..<100 {
-            tagged.append(try await store.manifestHead(tag: "t\(index)", in: repository)?.digest)
+            tagged.append(try await store.manifests.manifestHead(tag: "t\(index)", in: repository)?.digest)
         }
         #expect(tagged == (0..<100).map(digest))
     }
@@ -290,7 +290,7 @@ struct MetadataStoreTests {
     @Test func groupCommitBatchesWritesAndFailsOnlyTheBadOnes() async throws {
         let store = try database.openSQLite()
         let repository = name("alice/app")
-        try await store.createUpload(id: "taken", in: repository)
+        try await store.uploads.createUpload(id: "taken", in: repository)
         let commitsBefore = store.sqlite.writer.commitCount
 
         let (entered, enteredContinuation) = AsyncStream<Void>.makeStream()
@@ -305,14 +305,14 @@ struct MetadataStoreTests {
         async let outcomes = withTaskGroup(of: (String, MetadataError?).self) { group in
             for index in 0..<100 {
                 group.addTask {
-                    await ("put \(index)", outcome { try await store.putManifest(manifest(index), tags: ["t\(index)"], in: repository, requiring: []) })
+                    await ("put \(index)", outcome { try await store.manifests.putManifest(manifest(index), tags: ["t\(index)"], in: repository, requiring: []) })
                 }
             }
             group.addTask {
-                await ("bad tag", outcome { try await store.putManifest(badTag, tags: ["ok", "not a tag!"], in: repository, requiring: []) })
+                await ("bad tag", outcome { try await store.manifests.putManifest(badTag, tags: ["ok", "not a tag!"], in: repository, requiring: []) })
             }
             group.addTask {
-                await ("duplicate upload", outcome { try await store.createUpload(id: "taken", in: repository) })
+                await ("duplicate upload", outcome { try await store.uploads.createUpload(id: "taken", in: repository) })
             }
             return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
         }
@@ -322,9 +322,9 @@ struct MetadataStoreTests {
         gate.signal()
         try await held
         let failures = await outcomes.compactMapValues { $0 }
-        let badManifest = try await store.manifestHead(badTag.digest, in: repository)
-        let badTagTarget = try await store.manifestHead(tag: "ok", in: repository)
-        let tags = try await store.tags(in: repository, after: nil, limit: 1000)
+        let badManifest = try await store.manifests.manifestHead(badTag.digest, in: repository)
+        let badTagTarget = try await store.manifests.manifestHead(tag: "ok", in: repository)
+        let tags = try await store.manifests.tags(in: repository, after: nil, limit: 1000)
 
         #expect(store.sqlite.writer.commitCount == commitsBefore + 2)
         #expect(failures.keys.sorted() == ["bad tag", "duplicate upload"])

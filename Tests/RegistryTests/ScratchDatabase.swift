@@ -29,8 +29,8 @@ final class ScratchDatabase: Sendable {
     deinit { try? FileManager.default.removeItem(atPath: directory) }
 
     /// Opens (and migrates) the database: a second open sees what the first wrote.
-    func open() async throws -> SQLMetadataStore {
-        SQLMetadataStore(database: try await openDatabase())
+    func open() async throws -> Metadata {
+        Metadata(database: try await openDatabase())
     }
 
     func openDatabase(readingOnly: Bool = false) async throws -> any Database {
@@ -41,8 +41,8 @@ final class ScratchDatabase: Sendable {
     }
 
     /// The SQLite database, opened without waiting: for the tests of SQLite itself.
-    func openSQLite() throws -> SQLMetadataStore {
-        try SQLMetadataStore(path: path)
+    func openSQLite() throws -> Metadata {
+        Metadata(database: try SQLiteDatabase(path: path))
     }
 
     var url: String {
@@ -63,7 +63,7 @@ final class ScratchDatabase: Sendable {
     static let logger = Logger(label: "stowage.tests")
 }
 
-extension SQLMetadataStore {
+extension Metadata {
     /// The SQLite database under the store, for the tests of SQLite's writer.
     var sqlite: SQLiteDatabase { database as! SQLiteDatabase }
 }

@@ -101,12 +101,15 @@ struct CollectionSoakTests {
         // One generator per worker, so that each one's choices do not depend on the others' timing.
         let seeds = (0..<7).map { _ in random.next() }
         let ledger = Ledger()
-        // The soak runs its length, and on a slow machine on until collection has deleted
-        // something while the others worked (at most three times its length).
+        // The soak runs its length, and on a slow machine (or beside the rest of the suite) on
+        // until every kind of operation has happened and collection has deleted something while
+        // the others worked (at most three times its length).
         let start = Date()
+        let operations = ["push", "pull", "delete", "restore", "gc", "gc deleting"]
         let running: @Sendable () -> Bool = {
             let elapsed = Date().timeIntervalSince(start)
-            return elapsed < seconds || (elapsed < 3 * seconds && ledger.countList["gc deleting", default: 0] == 0)
+            let counts = ledger.countList
+            return elapsed < seconds || (elapsed < 3 * seconds && operations.contains { counts[$0, default: 0] == 0 })
         }
 
         await withTaskGroup(of: Void.self) { group in
@@ -205,7 +208,7 @@ struct CollectionSoakTests {
         let failures = ledger.failureList
         #expect(failures.isEmpty, "\(failures.count) failures, first: \(failures.prefix(5)); server errors: \(server.standardError.split(separator: "\n").filter { $0.contains("error") }.prefix(10))")
         let counts = ledger.countList
-        for operation in ["push", "pull", "delete", "restore", "gc", "gc deleting"] {
+        for operation in operations {
             #expect(counts[operation, default: 0] > 0, "no \(operation) happened: \(counts)")
         }
 

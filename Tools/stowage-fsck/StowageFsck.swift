@@ -129,11 +129,11 @@ struct StowageFsck: AsyncParsableCommand {
     }
 
     /// Nil when the directory has no metadata database (a bare blob store): nothing to check.
-    private func checkReferences(_ contents: StoreContents, _ metadata: SQLMetadataStore?) async throws
+    private func checkReferences(_ contents: StoreContents, _ metadata: Metadata?) async throws
         -> (checker: ReferenceChecker, report: ReferenceReport)?
     {
         guard let metadata else { return nil }
-        var checker = ReferenceChecker(metadata: metadata, contents: contents)
+        var checker = ReferenceChecker(metadata: metadata.integrity, contents: contents)
         checker.checkLayers = layers
         return (checker, try await checker.run())
     }
@@ -142,15 +142,15 @@ struct StowageFsck: AsyncParsableCommand {
     /// schema; read-write for a repair, once the read-only open has shown that opening it so
     /// migrates nothing. On PostgreSQL (`--metadata-url`) the read-only open's connections are
     /// read-only sessions: nothing the check runs can write.
-    private func openMetadata(writable: Bool) async throws -> SQLMetadataStore? {
+    private func openMetadata(writable: Bool) async throws -> Metadata? {
         let location = try MetadataLocation(
             url: metadataURL ?? ProcessInfo.processInfo.environment["STOWAGE_METADATA_URL"], dataDirectory: resolvedDirectory)
         if case .sqlite(let path) = location, !FileManager.default.fileExists(atPath: path) { return nil }
         var logger = Logger(label: "stowage-fsck")
         logger.logLevel = .warning
-        let readOnly: SQLMetadataStore
+        let readOnly: Metadata
         do {
-            readOnly = SQLMetadataStore(database: try await location.open(readingOnly: true, logger: logger))
+            readOnly = Metadata(database: try await location.open(readingOnly: true, logger: logger))
         } catch let error as MetadataError {
             switch error {
             case .schemaTooOld, .schemaTooNew:
@@ -159,7 +159,7 @@ struct StowageFsck: AsyncParsableCommand {
                 throw error
             }
         }
-        return writable ? SQLMetadataStore(database: try await location.open(logger: logger)) : readOnly
+        return writable ? Metadata(database: try await location.open(logger: logger)) : readOnly
     }
 }
 

@@ -15,7 +15,7 @@ struct Authenticator: Sendable {
         case basic(TokenRecord)
     }
 
-    let accounts: any AccountStore
+    let accounts: AccountService
     let settings: AuthSettings
     let keys: SigningKeyring
     let limiter: LoginRateLimiter
@@ -33,7 +33,7 @@ struct Authenticator: Sendable {
     static let maximumAuthorizationLength = 16 * 1024
     static let maximumSecretLength = 256
 
-    init(accounts: any AccountStore, settings: AuthSettings, keys: SigningKeyring, realm: TokenRealm, logger: Logger) {
+    init(accounts: AccountService, settings: AuthSettings, keys: SigningKeyring, realm: TokenRealm, logger: Logger) {
         self.accounts = accounts
         self.settings = settings
         self.keys = keys
@@ -164,7 +164,7 @@ struct Authenticator: Sendable {
     private func denial(user: String, scopes: Set<Scope>, missing: [RepositoryAction], on repository: RepositoryName) async throws -> String {
         let verbs = missing.map(\.rawValue).joined(separator: " and ")
         let owner = String(repository.owner)
-        if try await accounts.user(named: owner) == nil, try await accounts.organisation(named: owner) == nil {
+        if try await accounts.store.user(named: owner) == nil, try await accounts.store.organisation(named: owner) == nil {
             let example = repository.components.count == 1 ? "\(user)/\(repository)" : "\(user)/\(repository.components.dropFirst().joined(separator: "/"))"
             return "there is no user or organisation named '\(owner)': repository names start with their owner, OWNER/IMAGE (such as \(example))"
         }
@@ -181,7 +181,7 @@ struct Authenticator: Sendable {
         guard case .basic(let record) = caller else {
             throw unauthorized(request, scope: nil, reason: "\(action) needs a site administrator's personal access token")
         }
-        guard try await accounts.user(named: record.user)?.isAdmin == true else {
+        guard try await accounts.store.user(named: record.user)?.isAdmin == true else {
             throw RegistryError(.forbidden, .denied, "only a site administrator may \(action)")
         }
         if let scope, !Scope.effective(record.scopes).contains(scope) {

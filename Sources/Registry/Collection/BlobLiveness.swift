@@ -16,9 +16,9 @@ public final class BlobLiveness: Sendable {
     }
 
     private let state: Mutex<State>
-    private let metadata: any CollectionMetadata
+    private let metadata: CollectionStore
 
-    init(metadata: any CollectionMetadata, condemned: Set<Digest>) {
+    init(metadata: CollectionStore, condemned: Set<Digest>) {
         self.metadata = metadata
         self.state = Mutex(State(condemned: condemned))
     }

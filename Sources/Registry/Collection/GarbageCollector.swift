@@ -19,7 +19,7 @@ import Logging
 ///    record are deleted, and mostly dead shared packs copied out and deleted.
 public actor GarbageCollector {
     let store: BlobStore
-    let metadata: any CollectionMetadata & PackageStore & MetadataStore
+    let metadata: Metadata
     let liveness: BlobLiveness
     let settings: CollectionSettings
     let metrics: RegistryMetrics
@@ -31,7 +31,7 @@ public actor GarbageCollector {
     public nonisolated var unownedExecutor: UnownedSerialExecutor { BackgroundThread.shared.asUnownedSerialExecutor() }
 
     init(
-        store: BlobStore, metadata: any CollectionMetadata & PackageStore & MetadataStore, liveness: BlobLiveness, settings: CollectionSettings,
+        store: BlobStore, metadata: Metadata, liveness: BlobLiveness, settings: CollectionSettings,
         metrics: RegistryMetrics, logger: Logger
     ) {
         self.store = store
@@ -49,7 +49,7 @@ public actor GarbageCollector {
         if dryRun { return try await collect(dryRun: true) }
         if let current { return try await current.value }
         let task = Task {
-            guard let report = try await self.metadata.exclusively({ try await self.collect(dryRun: false) }) else {
+            guard let report = try await self.metadata.collection.exclusively({ try await self.collect(dryRun: false) }) else {
                 throw RegistryError(
                     .conflict, .unsupported, "garbage collection is running on another node; try again once it has finished")
             }
@@ -86,13 +86,13 @@ public actor GarbageCollector {
         var report = CollectionReport(dryRun: dryRun, started: now)
         var lap = clock
 
-        report.purged = try await metadata.purgeDeletions(before: windowStart, dryRun: dryRun)
+        report.purged = try await metadata.collection.purgeDeletions(before: windowStart, dryRun: dryRun)
         try phase("purged", &report, &lap)
-        report.retained = try await metadata.applyRetention(now: now, dryRun: dryRun)
+        report.retained = try await metadata.packages.applyRetention(now: now, dryRun: dryRun)
         try phase("retained", &report, &lap)
 
         let blobs = store.allBlobs()
-        let marked = try await metadata.markedBlobs(linkedAfter: cutoff, deletedAfter: windowStart)
+        let marked = try await metadata.collection.markedBlobs(linkedAfter: cutoff, deletedAfter: windowStart)
         let unmarked = blobs.filter { !marked.contains($0.digest) }
         let sizes = Dictionary(blobs.map { ($0.digest, $0.size) }, uniquingKeysWith: { first, _ in first })
         report.blobs = blobs.count
@@ -101,7 +101,7 @@ public actor GarbageCollector {
         if dryRun { report.reclaimable = try await reclaimable(unmarked) }
         try phase("marked", &report, &lap)
 
-        let condemned = try await metadata.condemnedBlobs()
+        let condemned = try await metadata.collection.condemnedBlobs()
         let unmarkedDigests = Set(unmarked.map(\.digest))
         let fresh = unmarked.map(\.digest).filter { condemned[$0] == nil }.sorted()
         report.condemnedBlobs = fresh.count
@@ -117,7 +117,7 @@ public actor GarbageCollector {
         }
         // In batches, so that pushes' metadata writes get their turn between them.
         for start in stride(from: 0, to: fresh.count, by: settings.sweepBatch) {
-            await metadata.yieldToRequests()
+            await metadata.collection.yieldToRequests()
             try await liveness.condemn(Array(fresh[start..<min(start + settings.sweepBatch, fresh.count)]), at: now)
         }
         // Condemned blobs that are marked again, or no longer stored, are off the list.
@@ -125,10 +125,10 @@ public actor GarbageCollector {
         try phase("condemned", &report, &lap)
 
         for start in stride(from: 0, to: due.count, by: settings.sweepBatch) {
-            await metadata.yieldToRequests()
+            await metadata.collection.yieldToRequests()
             let taken = liveness.beginSweep(Array(due[start..<min(start + settings.sweepBatch, due.count)]))
             do {
-                let swept = try await metadata.sweep(taken, condemnedBefore: cutoff, linkedAfter: cutoff)
+                let swept = try await metadata.collection.sweep(taken, condemnedBefore: cutoff, linkedAfter: cutoff)
                 try checkpoint("swept")
                 let removal = store.remove(swept)
                 report.deletedBlobs += removal.blobs
@@ -151,7 +151,7 @@ public actor GarbageCollector {
         report.compactedBytes = compaction.bytesCopied
         report.packsDeleted = compaction.packsDeleted
         report.bytesFreed = compaction.bytesFreed
-        if report.deletedBlobs > 0 || !report.purged.isEmpty { try await metadata.shrinkDatabase() }
+        if report.deletedBlobs > 0 || !report.purged.isEmpty { try await metadata.collection.shrinkDatabase() }
         try phase("compacted", &report, &lap)
         return finish(report, since: clock)
     }
@@ -169,16 +169,16 @@ public actor GarbageCollector {
         var expired = 0
         for session in expiredSessions(now: now) {
             guard (try? await store.cancelUpload(session.id)) != nil else { continue }
-            try await metadata.deleteUpload(id: session.id)
+            try await metadata.uploads.deleteUpload(id: session.id)
             expired += 1
         }
         // The metadata first: a begin creates the engine's session before its row, so a row read
         // here whose session is gone from the list read after it has really ended. The other
         // order would take an upload begun between the two reads for a dead one.
-        let recorded = try await metadata.uploads()
+        let recorded = try await metadata.uploads.uploads()
         let live = Set(store.uploadSessions().map(\.id))
         for upload in recorded where !live.contains(upload.id) {
-            try await metadata.deleteUpload(id: upload.id)
+            try await metadata.uploads.deleteUpload(id: upload.id)
         }
         return expired
     }
@@ -200,7 +200,7 @@ public actor GarbageCollector {
     /// Unmarked blobs grouped by the packages that link them.
     private func reclaimable(_ unmarked: [BlobInfo]) async throws -> [CollectionReport.PackageReclaim] {
         guard !unmarked.isEmpty else { return [] }
-        let owners = try await metadata.linkingPackages()
+        let owners = try await metadata.collection.linkingPackages()
         var byPackage: [String: CollectionReport.PackageReclaim] = [:]
         for blob in unmarked {
             for package in Set(owners[blob.digest] ?? ["(unlinked)"]) {

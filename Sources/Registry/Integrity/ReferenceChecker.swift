@@ -14,10 +14,10 @@ import BlobStore
 /// store check found good; so a blob whose record is damaged counts as missing.
 public struct ReferenceChecker: Sendable {
     public var checkLayers = false
-    let metadata: SQLMetadataStore
+    let metadata: IntegrityStore
     let contents: StoreContents
 
-    public init(metadata: SQLMetadataStore, contents: StoreContents) {
+    public init(metadata: IntegrityStore, contents: StoreContents) {
         self.metadata = metadata
         self.contents = contents
     }

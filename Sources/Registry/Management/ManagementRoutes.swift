@@ -16,7 +16,7 @@ struct ManagementRoutes {
         let caller = try await authenticator?.caller(request, address: address)
         let query = request.uri.queryParameters
         let deleted = query.get("deleted") == "true"
-        let packages = registry.packages
+        let packages = registry.metadata.packages
         let window = registry.options.collection.restoreWindow
         switch (path, request.method) {
         case (.packages, .get):

@@ -64,7 +64,7 @@ struct BlobRoutes {
 
     func delete(_ name: RepositoryName, _ reference: String) async throws -> Response {
         let digest = try Digest(parsing: reference)
-        guard try await registry.metadata.unlinkBlob(digest, in: name) else {
+        guard try await registry.metadata.blobLinks.unlinkBlob(digest, in: name) else {
             throw RegistryError(.notFound, .blobUnknown, "blob unknown to registry", detail: digest.description)
         }
         return Response(status: .accepted, headers: [.dockerContentDigest: digest.description, .contentLength: "0"])

@@ -11,9 +11,9 @@ struct ListingRoutes {
         let query = request.uri.queryParameters
         let limit = try registry.pageSize(query.get("n").map { String($0) })
         let last = query.get("last").map { String($0) }
-        let page = try await registry.metadata.tags(in: name, after: last, limit: limit + 1)
+        let page = try await registry.metadata.manifests.tags(in: name, after: last, limit: limit + 1)
         // A repository with tags exists; only an empty page needs the second lookup.
-        if page.isEmpty, try await !registry.metadata.repositoryExists(name) {
+        if page.isEmpty, try await !registry.metadata.manifests.repositoryExists(name) {
             throw RegistryError(.notFound, .nameUnknown, "repository name not known to registry", detail: name.description)
         }
         struct Body: Encodable { let name: String; let tags: [String] }
@@ -34,7 +34,7 @@ struct ListingRoutes {
         // so that the Link header is right however many hidden names lie in between.
         var page: [RepositoryName] = []
         while page.count <= limit {
-            let batch = try await registry.metadata.repositories(after: after, limit: limit + 1)
+            let batch = try await registry.metadata.manifests.repositories(after: after, limit: limit + 1)
             for name in batch where try await isVisible(name) { page.append(name) }
             guard batch.count == limit + 1, let next = batch.last else { break }
             after = next
@@ -68,7 +68,7 @@ struct ListingRoutes {
             }
             after = cursor
         }
-        let page = try await registry.metadata.referrers(
+        let page = try await registry.metadata.manifests.referrers(
             of: subject, in: name, artifactType: artifactType, after: after, limit: max(limit, 1), annotationBudget: Self.referrersPageBudget)
         let records = page.records
         struct Descriptor: Encodable {

@@ -4,7 +4,8 @@ import Hummingbird
 
 /// The upload protocol: POST to start (or upload whole with `?digest=`, or mount with
 /// `?mount=&from=`), PATCH chunks in order, PUT to finish, GET for status, DELETE to cancel.
-/// Bodies stream straight into the engine's upload session; nothing is buffered whole.
+/// Bodies stream straight into the engine's upload session; nothing is buffered whole. The
+/// routes translate HTTP (ranges, digests, answers); `UploadService` does the work.
 struct UploadRoutes {
     let registry: RegistryService
 
@@ -17,7 +18,7 @@ struct UploadRoutes {
             if let from = query.get("from"), let source = try? RepositoryName(parsing: from), try await mayRead(source),
                let blob = try await registry.linkedBlob(digest, in: source)
             {
-                try await registry.metadata.linkBlob(digest, size: blob.size, in: name)
+                try await registry.uploads.link(blob, into: name)
                 return created(name, digest)
             }
             // The source does not hold it (or is not named): fall back to a new upload, as the spec says.
@@ -32,19 +33,17 @@ struct UploadRoutes {
             }
             algorithm = known
         }
-        let id = try await registry.store.beginUpload(algorithm: algorithm)
-        try await registry.metadata.createUpload(id: id, in: name)
-        return accepted(name, id, offset: 0)
+        return accepted(name, try await registry.uploads.begin(algorithm: algorithm, in: name), offset: 0)
     }
 
     func patch(_ request: Request, _ name: RepositoryName, _ id: String) async throws -> Response {
-        try await checkUpload(id, in: name)
+        try await registry.uploads.require(id, in: name)
         let end = try await receive(request, id, range: try chunkRange(request, id))
         return accepted(name, id, offset: end)
     }
 
     func put(_ request: Request, _ name: RepositoryName, _ id: String) async throws -> Response {
-        try await checkUpload(id, in: name)
+        try await registry.uploads.require(id, in: name)
         guard let expected = request.uri.queryParameters.get("digest") else {
             throw RegistryError(.badRequest, .digestInvalid, "the digest query parameter is required to finish an upload")
         }
@@ -52,15 +51,14 @@ struct UploadRoutes {
     }
 
     func status(_ name: RepositoryName, _ id: String) async throws -> Response {
-        try await checkUpload(id, in: name)
-        let offset = try registry.store.uploadOffset(id)
+        try await registry.uploads.require(id, in: name)
+        let offset = try registry.uploads.offset(id)
         return Response(status: .noContent, headers: uploadHeaders(name, id, offset: offset))
     }
 
     func cancel(_ name: RepositoryName, _ id: String) async throws -> Response {
-        try await checkUpload(id, in: name)
-        try await registry.store.cancelUpload(id)
-        try await registry.metadata.deleteUpload(id: id)
+        try await registry.uploads.require(id, in: name)
+        try await registry.uploads.cancel(id)
         return Response(status: .noContent, headers: [.contentLength: "0"])
     }
 
@@ -68,16 +66,13 @@ struct UploadRoutes {
     /// small blob costs one group-committed sync. A body the engine would rather take whole is
     /// collected in memory.
     private func monolithic(_ request: Request, _ name: RepositoryName, expected: Digest) async throws -> Response {
-        try await registry.liveness.touch([expected])
-        let blob: BlobInfo
+        var bytes: [UInt8]?
         if let declared = request.headers[.contentLength].flatMap({ Int($0) }), registry.store.storesWhole(length: declared) {
             let body = try await request.body.collect(upTo: declared)
             registry.metrics.bytesReceived(body.readableBytes)
-            blob = try await registry.store.put(Array(buffer: body), expected: expected)
-        } else {
-            blob = try await registry.store.put(expected: expected, streaming: stream(request.body))
+            bytes = Array(buffer: body)
         }
-        try await registry.metadata.linkBlob(blob.digest, size: blob.size, in: name)
+        let blob = try await registry.uploads.put(expected: expected, in: name, bytes: bytes, streaming: stream(request.body))
         return created(name, blob.digest)
     }
 
@@ -85,26 +80,15 @@ struct UploadRoutes {
     private func finish(
         _ request: Request, _ name: RepositoryName, _ id: String, expected: String, range: Range<UInt64>?
     ) async throws -> Response {
-        let digest = try Digest(parsing: expected)
-        // Before the engine can acknowledge the digest as already stored.
-        try await registry.liveness.touch([digest])
-        let blob: BlobInfo
-        do {
-            blob = try await registry.store.commitUpload(
-                id, expected: digest, at: range?.lowerBound, finalChunk: stream(request.body, filling: range))
-        } catch BlobStoreError.digestMismatch(let expected, let actual) {
-            // The engine removed the upload; the session is gone for the client too.
-            try await registry.metadata.deleteUpload(id: id)
-            throw RegistryError(.badRequest, .digestInvalid, "content digest \(actual) does not match \(expected)")
-        }
-        try await registry.metadata.finishUpload(id: id, linking: blob.digest, size: blob.size, in: name)
+        let blob = try await registry.uploads.finish(
+            id, expected: try Digest(parsing: expected), at: range?.lowerBound, in: name, finalChunk: stream(request.body, filling: range))
         return created(name, blob.digest)
     }
 
     /// Appends the request body at the start of `range` (or wherever the upload stands). A chunk
     /// that does not start at the upload's offset is refused with 416 and the current Range.
     private func receive(_ request: Request, _ id: String, range: Range<UInt64>?) async throws -> UInt64 {
-        try await registry.store.append(to: id, at: range?.lowerBound, stream(request.body, filling: range))
+        try await registry.uploads.append(to: id, at: range?.lowerBound, stream(request.body, filling: range))
     }
 
     /// The bytes a chunk's `Content-Range` claims, if it has one. A Content-Length that does not
@@ -115,7 +99,7 @@ struct UploadRoutes {
             throw RegistryError(.badRequest, .blobUploadInvalid, "malformed Content-Range '\(value)'")
         }
         if let length = request.headers[.contentLength].flatMap({ UInt64($0) }), length != range.upperBound - range.lowerBound {
-            throw Self.unfilled(range, uploadAt: try registry.store.uploadOffset(id))
+            throw Self.unfilled(range, uploadAt: try registry.uploads.offset(id))
         }
         return range
     }
@@ -148,12 +132,6 @@ struct UploadRoutes {
             .rangeNotSatisfiable, .blobUploadInvalid,
             "the body does not fill its Content-Range \(range.lowerBound)-\(range.upperBound - 1)",
             headers: [.range: UploadRange.header(offset: offset)])
-    }
-
-    private func checkUpload(_ id: String, in name: RepositoryName) async throws {
-        guard try await registry.metadata.uploadRepository(id: id) == name else {
-            throw RegistryError(.notFound, .blobUploadUnknown, "blob upload unknown to registry", detail: id)
-        }
     }
 
     private func uploadHeaders(_ name: RepositoryName, _ id: String, offset: UInt64) -> HTTPFields {

@@ -170,7 +170,7 @@ public struct RegistryServer: Sendable {
         do {
             if mode == .none {
                 announce("stowage: authentication is OFF (auth mode none): anyone who can connect may push, pull and delete")
-            } else if let (user, token) = try await service.accounts.bootstrapIfEmpty() {
+            } else if let (user, token) = try await service.metadata.accounts.bootstrapIfEmpty() {
                 announce("""
                     stowage: created the first administrator '\(user)'. Its personal access token, shown only this once:
                     \(token)

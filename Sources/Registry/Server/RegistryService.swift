@@ -2,21 +2,22 @@ import BlobStore
 import Logging
 import NIOCore
 
-/// Everything the metadata database holds, as the server uses it.
-public typealias RegistryMetadata = MetadataStore & AccountStore & PackageStore & CollectionMetadata
-
 /// What every route works on: the blob store, the metadata, the settings, garbage collection.
 public final class RegistryService: Sendable {
     public let store: BlobStore
-    public let metadata: any MetadataStore
-    public let accounts: any AccountStore
-    public let packages: any PackageStore
+    public let metadata: Metadata
+    /// Credentials and access decisions over `metadata.accounts`.
+    public let accounts: AccountService
     public let options: RegistryOptions
     public let metrics = RegistryMetrics()
     let logger: Logger
     let manifests = ManifestCache(budget: 16 << 20)
     let liveness: BlobLiveness
     public let collector: GarbageCollector
+    /// Uploads across the engine and the metadata.
+    let uploads: UploadService
+    /// Manifest PUTs across the engine and the metadata.
+    let publisher: ManifestPublisher
     /// The keys that sign and verify registry tokens, shared through the database.
     public let signingKeys: SigningKeyring
 
@@ -26,28 +27,28 @@ public final class RegistryService: Sendable {
         store: BlobStore, database: any Database, options: RegistryOptions = .init(), legacyKeyDirectory: String? = nil,
         logger: Logger
     ) async throws -> RegistryService {
-        let metadata = SQLMetadataStore(database: database)
-        let keyStore = SigningKeyStore(database: database)
-        let now = UnixTime.now()
-        let keys = SigningKeyring(store: keyStore, keys: try await keyStore.load(importing: legacyKeyDirectory), now: now)
+        let metadata = Metadata(database: database)
+        let keys = SigningKeyring(
+            store: metadata.signingKeys, keys: try await metadata.signingKeys.load(importing: legacyKeyDirectory), now: UnixTime.now())
         return RegistryService(
-            store: store, metadata: metadata, options: options, condemned: Set(try await metadata.condemnedBlobs().keys),
+            store: store, metadata: metadata, options: options, condemned: Set(try await metadata.collection.condemnedBlobs().keys),
             signingKeys: keys, logger: logger)
     }
 
     private init(
-        store: BlobStore, metadata: any RegistryMetadata, options: RegistryOptions, condemned: Set<Digest>,
-        signingKeys: SigningKeyring, logger: Logger
+        store: BlobStore, metadata: Metadata, options: RegistryOptions, condemned: Set<Digest>, signingKeys: SigningKeyring,
+        logger: Logger
     ) {
         self.signingKeys = signingKeys
         self.store = store
         self.metadata = metadata
-        self.accounts = metadata
-        self.packages = metadata
+        self.accounts = AccountService(store: metadata.accounts)
         self.options = options
         self.logger = logger
-        let liveness = BlobLiveness(metadata: metadata, condemned: condemned)
+        let liveness = BlobLiveness(metadata: metadata.collection, condemned: condemned)
         self.liveness = liveness
+        uploads = UploadService(store: store, uploads: metadata.uploads, blobLinks: metadata.blobLinks, liveness: liveness)
+        publisher = ManifestPublisher(store: store, manifests: metadata.manifests, liveness: liveness, options: options)
         self.collector = GarbageCollector(
             store: store, metadata: metadata, liveness: liveness, settings: options.collection, metrics: metrics, logger: logger)
     }
@@ -57,7 +58,7 @@ public final class RegistryService: Sendable {
     /// garbage collection condemned is revived before it is acknowledged.
     func linkedBlob(_ digest: Digest, in repository: RepositoryName) async throws -> BlobInfo? {
         try await liveness.touch([digest])
-        guard try await metadata.isBlobLinked(digest, in: repository) else { return nil }
+        guard try await metadata.blobLinks.isBlobLinked(digest, in: repository) else { return nil }
         return store.stat(digest)
     }
 

@@ -44,7 +44,7 @@ final class FsckFixture: Sendable {
         let data = root + "/data"
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         let store = try await BlobStore.open(at: data)
-        let metadata = try SQLMetadataStore(path: RegistryServer.Configuration.metadataPath(in: data))
+        let metadata = Metadata(database: try SQLiteDatabase(path: RegistryServer.Configuration.metadataPath(in: data)))
         var writer = Writer(store: store, metadata: metadata)
 
         var random = Random(seed: 7)
@@ -71,12 +71,12 @@ final class FsckFixture: Sendable {
     /// Pushes blobs and manifests the way the registry's routes do: store, link, record.
     private struct Writer {
         let store: BlobStore
-        let metadata: SQLMetadataStore
+        let metadata: Metadata
         var blobs: [Digest: [UInt8]] = [:]
 
         mutating func blob(_ bytes: [UInt8], in repository: String) async throws -> Digest {
             let info = try await store.put(bytes)
-            try await metadata.linkBlob(info.digest, size: info.size, in: RepositoryName(parsing: repository))
+            try await metadata.blobLinks.linkBlob(info.digest, size: info.size, in: RepositoryName(parsing: repository))
             blobs[info.digest] = bytes
             return info.digest
         }
@@ -85,7 +85,7 @@ final class FsckFixture: Sendable {
             let parsed = try ManifestParser.parse(bytes, contentType: nil)
             let info = try await store.put(bytes)
             blobs[info.digest] = bytes
-            try await metadata.putManifest(
+            try await metadata.manifests.putManifest(
                 ManifestRecord(
                     digest: info.digest, mediaType: parsed.mediaType, size: info.size, artifactType: parsed.artifactType,
                     subject: parsed.subject?.digest, annotations: parsed.annotations, blobs: parsed.blobs,

@@ -13,10 +13,10 @@ import Testing
 struct AuthSecurityTests {
     /// A site administrator with one token of `scopes`.
     static func administrator(_ registry: RegistryHarness, scopes: Set<Scope>) async throws -> String {
-        if try await registry.service.accounts.user(named: "root") == nil {
-            _ = try await registry.service.accounts.createUser("root", admin: true)
+        if try await registry.service.metadata.accounts.user(named: "root") == nil {
+            _ = try await registry.service.metadata.accounts.createUser("root", admin: true)
         }
-        return try await registry.service.accounts.createToken(user: "root", scopes: scopes, expires: nil, description: "test").token
+        return try await registry.service.metadata.accounts.createToken(user: "root", scopes: scopes, expires: nil, description: "test").token
     }
 
     static let staleToken = "stw_000000000000_" + String(repeating: "A", count: 43)
@@ -168,7 +168,7 @@ struct AuthSecurityTests {
 
     @Test func revokingATokenOrDisablingItsUserRefusesItsBearerTokensAtOnce() async throws {
         try await AuthTests.withAuth { registry in
-            let accounts = registry.service.accounts
+            let accounts = registry.service.metadata.accounts
             _ = try await accounts.createUser("alice", admin: false)
             let (secret, record) = try await accounts.createToken(user: "alice", scopes: Set(Scope.allCases), expires: nil, description: "ci")
             let answer = try await AuthTests.token(registry, "alice", secret, scope: "repository:alice/app:pull,push", offline: true)

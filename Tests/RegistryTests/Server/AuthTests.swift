@@ -24,10 +24,10 @@ struct AuthTests {
 
     /// A user with a token of `scopes`.
     static func user(_ registry: RegistryHarness, _ name: String, scopes: Set<Scope> = Set(Scope.allCases), expires: Int64? = nil) async throws -> String {
-        if try await registry.service.accounts.user(named: name) == nil {
-            _ = try await registry.service.accounts.createUser(name, admin: false)
+        if try await registry.service.metadata.accounts.user(named: name) == nil {
+            _ = try await registry.service.metadata.accounts.createUser(name, admin: false)
         }
-        return try await registry.service.accounts.createToken(user: name, scopes: scopes, expires: expires, description: "test").token
+        return try await registry.service.metadata.accounts.createToken(user: name, scopes: scopes, expires: expires, description: "test").token
     }
 
     static func token(_ registry: RegistryHarness, _ user: String?, _ secret: String?, scope: String, offline: Bool = false) async throws -> [String: Any] {
@@ -96,8 +96,8 @@ struct AuthTests {
             #expect(wrong.errorCode == "UNAUTHORIZED")
             #expect(!wrong.text.contains(secret), "a token never appears in an error body")
 
-            let (revokedSecret, record) = try await registry.service.accounts.createToken(user: "alice", scopes: [.readPackages], expires: nil, description: "")
-            try await registry.service.accounts.revokeToken(id: record.id)
+            let (revokedSecret, record) = try await registry.service.metadata.accounts.createToken(user: "alice", scopes: [.readPackages], expires: nil, description: "")
+            try await registry.service.metadata.accounts.revokeToken(id: record.id)
             #expect(try await registry.request(.get, "/v2/", headers: Self.basic("alice", revokedSecret)).status == .unauthorized)
 
             // Two seconds ahead: a loaded machine may take a second to get to the creation.
@@ -144,7 +144,7 @@ struct AuthTests {
             let catalog = try await registry.request(.get, "/v2/_catalog", headers: Self.basic("bob", bob))
             #expect(!catalog.text.contains("alice/secret"))
 
-            try await registry.service.accounts.setVisibility(repository: try RepositoryName(parsing: "alice/secret"), public: true)
+            try await registry.service.metadata.accounts.setVisibility(repository: try RepositoryName(parsing: "alice/secret"), public: true)
             #expect(try await registry.request(.get, "/v2/alice/secret/blobs/\(digest)").bytes == blob)
             #expect(try await registry.request(.get, "/v2/_catalog", headers: Self.basic("bob", bob)).text.contains("alice/secret"))
         }

@@ -125,14 +125,14 @@ struct CollectionAPITests {
             #expect(try await Self.collect(registry)["expiredUploads"] as? Int == 1)
             let gone = try await registry.request(.get, location)
             #expect(gone.status == .notFound && gone.errorCode == "BLOB_UPLOAD_UNKNOWN")
-            #expect(try await registry.service.metadata.uploads().isEmpty)
+            #expect(try await registry.service.metadata.uploads.uploads().isEmpty)
         }
     }
 
     @Test func onlyASiteAdministratorRunsItAndOnlyOwnersDelete() async throws {
         try await AuthTests.withAuth { registry in
-            let admin = try await registry.service.accounts.createUser("root", admin: true)
-            let rootToken = try await registry.service.accounts.createToken(
+            let admin = try await registry.service.metadata.accounts.createUser("root", admin: true)
+            let rootToken = try await registry.service.metadata.accounts.createToken(
                 user: admin.name, scopes: Set(Scope.allCases), expires: nil, description: "").token
             let alice = try await AuthTests.user(registry, "alice")
             let bob = try await AuthTests.user(registry, "bob")

@@ -41,7 +41,7 @@ struct RequestLimitTests {
     @Test func aStoredPolicyBeyondTheRangesCannotStopCollection() async throws {
         try await RegistryHarness.run { registry in
             try await registry.pushImage("octo/app", tag: "v1", layers: [[1, 2, 3]])
-            let store = try #require(registry.service.packages as? SQLMetadataStore)
+            let store = registry.service.metadata
             // (The schema's CHECKs keep negative values out.)
             for (days, keep) in [(Int64.max, Int64.max), (Int64(Int32.max), Int64(Int32.max))] {
                 try await store.database.write { db in

@@ -1,7 +1,15 @@
+import BlobStore
+
 /// The queries of the references check (stowage-fsck): one snapshot of every reference, and the
 /// removal of references that point at nothing. Deleted packages and versions are checked too,
 /// since they can be restored; a deleted package appears under its row's name, `~<id>`.
-extension SQLMetadataStore {
+public struct IntegrityStore: Sendable {
+    let database: any Database
+
+    public init(database: any Database) {
+        self.database = database
+    }
+
     func referenceSnapshot() async throws -> ReferenceSnapshot {
         try await database.scan { db in
             var snapshot = ReferenceSnapshot()

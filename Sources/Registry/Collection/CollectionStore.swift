@@ -1,7 +1,17 @@
 import BlobStore
 
-/// Garbage collection's queries over the tables of migrations 1 and 3 (docs/FORMAT.md).
-extension SQLMetadataStore: CollectionMetadata {
+/// What garbage collection asks of the metadata: its marks, and a durable record of the blobs
+/// it has condemned, so that the grace period survives a restart and every node sees it.
+/// Queries over the tables of migrations 1 and 3 (docs/FORMAT.md).
+public struct CollectionStore: Sendable {
+    let database: any Database
+
+    public init(database: any Database) {
+        self.database = database
+    }
+
+    /// Deletes for good the packages and versions deleted before `cutoff`, whose restore window
+    /// has passed; with `dryRun`, only lists them.
     public func purgeDeletions(before cutoff: Int64, dryRun: Bool) async throws -> [PurgedDeletion] {
         let body: @Sendable (any DatabaseSession) async throws -> [PurgedDeletion] = { db in
             let expired = try await db.rows(
@@ -28,6 +38,9 @@ extension SQLMetadataStore: CollectionMetadata {
         return dryRun ? try await database.scan(body) : try await database.write(body)
     }
 
+    /// The digests collection keeps: every manifest still recorded (live, or deleted at or
+    /// after `deletedAfter`), the blobs and index children those name, and blobs linked into a
+    /// repository at or after `linkedAfter` (a push whose manifest has not arrived yet).
     public func markedBlobs(linkedAfter: Int64, deletedAfter: Int64) async throws -> Set<Digest> {
         try await database.scan { db in
             var marked = Set<Digest>()
@@ -48,6 +61,7 @@ extension SQLMetadataStore: CollectionMetadata {
         }
     }
 
+    /// Condemned blobs and when each was condemned.
     public func condemnedBlobs() async throws -> [Digest: Int64] {
         try await database.scan { db in
             var condemned: [Digest: Int64] = [:]
@@ -69,9 +83,12 @@ extension SQLMetadataStore: CollectionMetadata {
     }
 
     public func revive(_ digests: [Digest]) async throws {
-        try await database.write { db in try await Self.revive(digests, db) }
+        try await database.write { db in try await MetadataRows.revive(digests, db) }
     }
 
+    /// In one transaction: of `digests`, those still condemned since before `condemnedBefore`
+    /// and still unmarked (see `markedBlobs`) are unlinked from every repository and forgotten;
+    /// returns them. The others are revived.
     public func sweep(_ digests: [Digest], condemnedBefore: Int64, linkedAfter: Int64) async throws -> [Digest] {
         try await database.write { db in
             var swept: [Digest] = []
@@ -94,6 +111,7 @@ extension SQLMetadataStore: CollectionMetadata {
         }
     }
 
+    /// The packages each digest is linked into, for reports.
     public func linkingPackages() async throws -> [Digest: [String]] {
         try await database.scan { db in
             var packages: [Digest: [String]] = [:]
@@ -106,10 +124,15 @@ extension SQLMetadataStore: CollectionMetadata {
         }
     }
 
+    /// Gives back to the file system the pages the run's deletions freed and the space the
+    /// journal grew to meanwhile.
     public func shrinkDatabase() async throws {
         try await database.shrink()
     }
 
+    /// Returns once the request writes waiting for the database now have committed, and then
+    /// once the queue has emptied or a few milliseconds have passed: a collection batch rarely
+    /// shares a push's transaction, and collection still moves on under a steady load.
     public func yieldToRequests() async {
         await database.yieldToWriters()
     }
@@ -117,14 +140,16 @@ extension SQLMetadataStore: CollectionMetadata {
     /// The key of collection's lock: "gc" in ASCII.
     static let collectionLock: Int64 = 0x6763
 
+    /// Runs a collection unless another node of the cluster runs one now (nil then).
     public func exclusively<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T? {
         try await database.exclusively(Self.collectionLock, body)
     }
+}
 
-    /// Takes the digests off the condemned list: something touched them.
-    static func revive(_ digests: [Digest], _ db: any DatabaseSession) async throws {
-        for digest in digests {
-            try await db.run("DELETE FROM condemned_blobs WHERE digest = ?", [.digest(digest)])
-        }
-    }
+/// A deletion whose restore window has passed.
+public struct PurgedDeletion: Sendable, Equatable, Codable {
+    public var package: String
+    /// The version, or nil for a whole package.
+    public var digest: String?
+    public var deleted: Int64
 }
