@@ -12,6 +12,9 @@
 #   STOWAGE_BENCH_BIN   a built stowage-bench (default: build it into .build-bench-tool)
 #   STOWAGE_BIN         a built stowage (default: build it into .build-bench-tool, release)
 #   COMPARE_OUT_DIR     keep the JSON reports there (default: they go with the temp directory)
+#   COMPARE_POSTGRES=1  also run stowage with its metadata on PostgreSQL (a private cluster on
+#                       loopback, fsync and synchronous_commit on, Tools/postgres-test-cluster.sh)
+#                       and print its ratios to stowage on SQLite and to docker-registry
 #
 # When `stowage serve` is not available yet, only docker-registry is measured and the output
 # says that stowage was skipped. Servers are run one at a time so that the idle one cannot
@@ -20,6 +23,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d /tmp/compare-registries.XXXXXX)
+chmod 755 "$work"   # a PostgreSQL cluster in it runs as postgres when this runs as root
 server_pid=""
 
 stop_server() {
@@ -31,6 +35,7 @@ stop_server() {
 }
 cleanup() {
     stop_server
+    [[ -f $work/postgres/data/PG_VERSION ]] && "$root/Tools/postgres-test-cluster.sh" stop "$work/postgres" || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -160,6 +165,27 @@ if [[ -z $skip_reason ]]; then
     stop_server
 fi
 
+# --- stowage, metadata on PostgreSQL ------------------------------------------------------
+postgres_report=""
+if [[ -n ${COMPARE_POSTGRES:-} && -n $stowage_report ]]; then
+    sync
+    url=$("$root/Tools/postgres-test-cluster.sh" start "$work/postgres" "$(free_port)")
+    port=$(free_port)
+    say "starting stowage serve on 127.0.0.1:$port with its metadata on PostgreSQL"
+    "$stowage" serve --listen "127.0.0.1:$port" --data-dir "$work/stowage-postgres-data" --metadata-url "$url" \
+        >"$work/stowage-postgres.log" 2>&1 &
+    server_pid=$!
+    if wait_ready "$port" && "$bench" run --registry "http://127.0.0.1:$port" --server-pid "$server_pid" \
+        --label stowage-postgres --json "$@" >"$work/stowage-postgres.json"; then
+        postgres_report="$work/stowage-postgres.json"
+    else
+        tail -20 "$work/stowage-postgres.log" >&2
+        echo "stowage on PostgreSQL: failed" >&2
+    fi
+    stop_server
+    "$root/Tools/postgres-test-cluster.sh" stop "$work/postgres"
+fi
+
 # --- report --------------------------------------------------------------------------------
 echo
 "$bench" compare "$work/docker-registry.json" ${stowage_report:+"$stowage_report"}
@@ -167,8 +193,16 @@ if [[ -n $skip_reason ]]; then
     echo
     echo "stowage: skipped ($skip_reason)"
 fi
+if [[ -n $postgres_report ]]; then
+    echo
+    echo "== stowage on PostgreSQL ÷ stowage on SQLite"
+    "$bench" compare "$stowage_report" "$postgres_report" | sed -n '/ratio\|÷/,$p'
+    echo
+    echo "== stowage on PostgreSQL ÷ docker-registry"
+    "$bench" compare "$work/docker-registry.json" "$postgres_report" | sed -n '/ratio\|÷/,$p'
+fi
 if [[ -n ${COMPARE_OUT_DIR:-} ]]; then
     mkdir -p "$COMPARE_OUT_DIR"
-    cp "$work/docker-registry.json" ${stowage_report:+"$stowage_report"} "$COMPARE_OUT_DIR/"
+    cp "$work/docker-registry.json" ${stowage_report:+"$stowage_report"} ${postgres_report:+"$postgres_report"} "$COMPARE_OUT_DIR/"
     say "JSON reports copied to $COMPARE_OUT_DIR"
 fi

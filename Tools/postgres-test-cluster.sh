@@ -9,6 +9,7 @@
 # The superuser is `stowage` with a password (scram-sha-256 over TCP); the URL printed is
 # postgres://stowage:PASSWORD@127.0.0.1:PORT/postgres. fsync and synchronous_commit stay on, the
 # defaults. As root, the cluster runs as the `postgres` user (initdb refuses root).
+# POSTGRES_OPTIONS adds server options at start, e.g. "-c shared_preload_libraries=pg_stat_statements".
 set -euo pipefail
 
 command=${1:?usage: $0 start DIR PORT | stop DIR | kill DIR}
@@ -33,7 +34,7 @@ start)
             --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log"
     fi
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 ${POSTGRES_OPTIONS:-}" start >/dev/null
     echo "postgres://stowage:$password@127.0.0.1:$port/postgres"
     ;;
 stop)

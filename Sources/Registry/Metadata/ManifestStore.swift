@@ -46,14 +46,13 @@ public struct ManifestStore: Sendable {
             // Checked here, in the transaction that records the references, so that garbage
             // collection's sweep (which unlinks in a transaction of its own) either ran before
             // and the manifest is refused, or runs after and sees the references.
-            for blob in blobs {
-                guard try await MetadataRows.isLinked(blob, in: repositoryID, db) else { throw MissingReference.blob(blob) }
-            }
-            for child in record.children {
-                guard try await MetadataRows.liveManifestID(child, in: repositoryID, db) != nil else {
-                    throw MissingReference.manifest(child)
-                }
-            }
+            let linked = try await MetadataRows.found(
+                blobs, { "SELECT digest FROM blob_links WHERE repository_id = ? AND digest IN (\($0))" }, [.integer(repositoryID)], db)
+            if let missing = blobs.first(where: { !linked.contains($0) }) { throw MissingReference.blob(missing) }
+            let live = try await MetadataRows.found(
+                record.children, { "SELECT digest FROM manifests WHERE repository_id = ? AND deletion_id IS NULL AND digest IN (\($0))" },
+                [.integer(repositoryID)], db)
+            if let missing = record.children.first(where: { !live.contains($0) }) { throw MissingReference.manifest(missing) }
             try await MetadataRows.revive(blobs + record.children + [record.digest], db)
             let manifestID = try await Self.insertManifest(record, into: repositoryID, db)
             try await MetadataRows.link(record.digest, size: record.size, into: repositoryID, db)
@@ -192,18 +191,19 @@ public struct ManifestStore: Sendable {
                 .text(record.platforms.joined(separator: ",")),
             ]
         ) { $0.integer(at: 0) } ?? 0
+        // Many rows to a statement: one round trip each on PostgreSQL, not one a row.
         for (table, digests) in [("manifest_blobs", record.blobs), ("manifest_children", record.children)] {
-            for (position, digest) in digests.enumerated() {
+            for chunk in MetadataRows.chunks(Array(digests.enumerated()), size: 150) {
                 try await db.run(
-                    "INSERT INTO \(table) (manifest_id, position, digest) VALUES (?, ?, ?)",
-                    [.integer(id), .integer(Int64(position)), .digest(digest)]
+                    "INSERT INTO \(table) (manifest_id, position, digest) VALUES \(Array(repeating: "(?, ?, ?)", count: chunk.count).joined(separator: ", "))",
+                    chunk.flatMap { [.integer(id), .integer(Int64($0.offset)), .digest($0.element)] }
                 )
             }
         }
-        for (key, value) in record.annotations ?? [:] {
+        for chunk in MetadataRows.chunks((record.annotations ?? [:]).sorted { $0.key < $1.key }, size: 150) {
             try await db.run(
-                "INSERT INTO manifest_annotations (manifest_id, key, value) VALUES (?, ?, ?)",
-                [.integer(id), .text(key), .text(value)]
+                "INSERT INTO manifest_annotations (manifest_id, key, value) VALUES \(Array(repeating: "(?, ?, ?)", count: chunk.count).joined(separator: ", "))",
+                chunk.flatMap { [.integer(id), .text($0.key), .text($0.value)] }
             )
         }
         return id

@@ -37,12 +37,6 @@ enum MetadataRows {
         ) > 0
     }
 
-    static func isLinked(_ digest: Digest, in repositoryID: Int64, _ db: any DatabaseSession) async throws -> Bool {
-        try await db.firstRow(
-            "SELECT 1 FROM blob_links WHERE repository_id = ? AND digest = ?", [.integer(repositoryID), .digest(digest)]
-        ) { _ in true } ?? false
-    }
-
     static func liveManifestID(_ digest: Digest, in repositoryID: Int64, _ db: any DatabaseSession) async throws -> Int64? {
         try await db.firstRow(
             "SELECT id FROM manifests WHERE repository_id = ? AND digest = ? AND deletion_id IS NULL",
@@ -97,9 +91,33 @@ enum MetadataRows {
 
     /// Takes the digests off the condemned list: something touched them.
     static func revive(_ digests: [Digest], _ db: any DatabaseSession) async throws {
-        for digest in digests {
-            try await db.run("DELETE FROM condemned_blobs WHERE digest = ?", [.digest(digest)])
+        for chunk in chunks(digests) {
+            try await db.run("DELETE FROM condemned_blobs WHERE digest IN (\(placeholders(chunk.count)))", chunk.map { .digest($0) })
         }
+    }
+
+    /// Of `digests`, those the query (whose last parameters are the digests' `IN` list) finds,
+    /// asked in chunks: one round trip per chunk rather than per digest.
+    static func found(
+        _ digests: [Digest], _ query: (String) -> String, _ leading: [DatabaseValue], _ db: any DatabaseSession
+    ) async throws -> Set<Digest> {
+        var found = Set<Digest>()
+        for chunk in chunks(digests) {
+            try await db.forEachRow(query(placeholders(chunk.count)), leading + chunk.map { .digest($0) }) { row in
+                found.insert(try row.digest(at: 0))
+            }
+        }
+        return found
+    }
+
+    /// At most 500 parameters a statement, far below either database's limit (SQLite's 32,766).
+    static func chunks<T>(_ values: [T], size: Int = 500) -> [ArraySlice<T>] {
+        stride(from: 0, to: values.count, by: size).map { values[$0..<min($0 + size, values.count)] }
+    }
+
+    /// `?, ?, ?` for `count` parameters.
+    static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ", ")
     }
 }
 
