@@ -1,3 +1,4 @@
+import BlobStore
 import Foundation
 @testable import Registry
 import TestSupport
@@ -75,5 +76,27 @@ struct DatabaseTests {
         #expect(try await held == "first")
         #expect(refused == nil)
         #expect(try await second.exclusively(42) { "second" } == "second")
+    }
+
+    /// Liveness across nodes: a blob another node condemned is revived by a touch here, and a
+    /// touch of a blob another node is sweeping waits until that sweep is over.
+    @Test func aTouchRevivesWhatAnotherNodeCondemnedAndWaitsForItsSweep() async throws {
+        let database = try await ScratchDatabase(.postgres)
+        let collector = try await database.open().collection
+        let node = BlobLiveness(metadata: try await database.open().collection, condemned: [], shared: true)
+        let digest = Digest.of(Array("blob".utf8))
+
+        try await collector.condemn([digest], at: 1)
+        try await node.touch([digest])
+        #expect(try await collector.condemnation(of: [digest]).isEmpty)
+
+        try await collector.condemn([digest], at: 1)
+        #expect(try await collector.sweep([digest], condemnedBefore: 10, linkedAfter: 10, now: 5) == [digest])
+        let touched = Task { try await node.touch([digest]) }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try await collector.condemnation(of: [digest]) == [digest: 5])
+        try await collector.endSweep([digest])
+        try await touched.value
+        #expect(try await collector.condemnation(of: [digest]).isEmpty)
     }
 }

@@ -2,12 +2,17 @@ import BlobStore
 import Synchronization
 
 /// The blobs garbage collection has condemned or is sweeping, kept in memory so that touching a
-/// blob costs one lookup unless it is condemned. This process owns the data directory, so this
-/// set, not the database, decides the race between a touch and a sweep:
+/// blob costs one lookup unless it is condemned. On one node (SQLite) this process owns the data
+/// directory, so this set, not the database, decides the race between a touch and a sweep:
 /// - a touch takes a condemned blob off the set before anything acknowledges it, and the sweep
 ///   only takes blobs still on the set;
 /// - a touch of a blob being swept waits until the sweep is over; the blob is then gone from
 ///   the links and the engine, and the caller sees it as absent (an upload stores it anew).
+///
+/// `shared` (several nodes on one PostgreSQL database, one of them collecting): the set would not
+/// know what another node condemned, so the database decides. A touch reads the digests' rows
+/// (one round trip), revives those condemned, and waits while one is being swept: its sweep
+/// transaction has unlinked it, and once its node has dropped the bytes the row goes.
 public final class BlobLiveness: Sendable {
     private struct State {
         var condemned: Set<Digest>
@@ -17,16 +22,21 @@ public final class BlobLiveness: Sendable {
 
     private let state: Mutex<State>
     private let metadata: CollectionStore
+    let isShared: Bool
+    /// How long a touch waits for another node's sweep before it answers busy (503).
+    static let sweepWait: Duration = .seconds(30)
 
-    init(metadata: CollectionStore, condemned: Set<Digest>) {
+    init(metadata: CollectionStore, condemned: Set<Digest>, shared: Bool) {
         self.metadata = metadata
         self.state = Mutex(State(condemned: condemned))
+        isShared = shared
     }
 
     /// Call before acknowledging that any of `digests` exists: a HEAD or GET, a mount, an upload
     /// of a digest the store may hold, a manifest PUT that names them. Revives the condemned ones
     /// durably before it returns.
     func touch(_ digests: [Digest]) async throws {
+        if isShared { return try await touchShared(digests) }
         while true {
             let (revived, mustWait) = state.withLock { state -> ([Digest], Bool) in
                 if digests.contains(where: state.sweeping.contains) { return ([], true) }
@@ -44,6 +54,24 @@ public final class BlobLiveness: Sendable {
                 }
                 if !waiting { continuation.resume() }
             }
+        }
+    }
+
+    private func touchShared(_ digests: [Digest]) async throws {
+        let deadline = ContinuousClock.now + Self.sweepWait
+        while true {
+            let condemned = try await metadata.condemnation(of: digests)
+            if condemned.isEmpty { return }
+            if condemned.values.allSatisfy({ $0 == nil }) {
+                // A sweep may begin in between: the revival then skips that row, and the next
+                // round sees it being swept.
+                try await metadata.revive(Array(condemned.keys))
+                continue
+            }
+            guard ContinuousClock.now < deadline else {
+                throw MetadataError.conflict("a blob is being collected on another node")
+            }
+            try await Task.sleep(for: .milliseconds(50))
         }
     }
 

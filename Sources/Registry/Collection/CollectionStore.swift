@@ -87,14 +87,16 @@ public struct CollectionStore: Sendable {
     }
 
     /// In one transaction: of `digests`, those still condemned since before `condemnedBefore`
-    /// and still unmarked (see `markedBlobs`) are unlinked from every repository and forgotten;
-    /// returns them. The others are revived.
-    public func sweep(_ digests: [Digest], condemnedBefore: Int64, linkedAfter: Int64) async throws -> [Digest] {
+    /// and still unmarked (see `markedBlobs`) are unlinked from every repository and marked as
+    /// being swept since `now`; returns them. The others are revived. `endSweep` forgets them once
+    /// the engine has dropped their bytes; until then a touch on any node waits.
+    public func sweep(_ digests: [Digest], condemnedBefore: Int64, linkedAfter: Int64, now: Int64) async throws -> [Digest] {
         try await database.write { db in
             var swept: [Digest] = []
             for digest in digests {
                 guard try await db.run(
-                    "DELETE FROM condemned_blobs WHERE digest = ? AND condemned < ?", [.digest(digest), .integer(condemnedBefore)]
+                    "UPDATE condemned_blobs SET sweeping = ? WHERE digest = ? AND condemned < ? AND sweeping IS NULL",
+                    [.integer(now), .digest(digest), .integer(condemnedBefore)]
                 ) == 1 else { continue }
                 let marked = try await db.firstRow(
                     """
@@ -103,11 +105,46 @@ public struct CollectionStore: Sendable {
                         OR EXISTS (SELECT 1 FROM manifest_children WHERE digest = ?1)
                         OR EXISTS (SELECT 1 FROM blob_links WHERE digest = ?1 AND created >= ?2)
                     """, [.digest(digest), .integer(linkedAfter)]) { $0.integer(at: 0) != 0 } ?? true
-                guard !marked else { continue }
+                guard !marked else {
+                    try await db.run("DELETE FROM condemned_blobs WHERE digest = ?", [.digest(digest)])
+                    continue
+                }
                 try await db.run("DELETE FROM blob_links WHERE digest = ?", [.digest(digest)])
                 swept.append(digest)
             }
             return swept
+        }
+    }
+
+    /// Forgets swept blobs once the engine has dropped them (or the sweep failed).
+    public func endSweep(_ digests: [Digest]) async throws {
+        try await database.write { db in
+            for chunk in MetadataRows.chunks(digests) {
+                try await db.run(
+                    "DELETE FROM condemned_blobs WHERE sweeping IS NOT NULL AND digest IN (\(MetadataRows.placeholders(chunk.count)))",
+                    chunk.map { .digest($0) })
+            }
+        }
+    }
+
+    /// Forgets sweeps a collector that died left behind: at the start of a run, which holds the
+    /// collection lock, any is abandoned. Their blobs are unlinked and unmarked; a later run
+    /// condemns them again if the engine still holds them.
+    public func clearAbandonedSweeps() async throws {
+        try await database.write { db in try await db.run("DELETE FROM condemned_blobs WHERE sweeping IS NOT NULL") }
+    }
+
+    /// Of `digests`, those condemned, each with the time its sweep began (nil if not being swept).
+    public func condemnation(of digests: [Digest]) async throws -> [Digest: Int64?] {
+        try await database.read { db in
+            var states: [Digest: Int64?] = [:]
+            for chunk in MetadataRows.chunks(digests) {
+                try await db.forEachRow(
+                    "SELECT digest, sweeping FROM condemned_blobs WHERE digest IN (\(MetadataRows.placeholders(chunk.count)))",
+                    chunk.map { .digest($0) }
+                ) { row in states[try row.digest(at: 0)] = .some(row.optionalInteger(at: 1)) }
+            }
+            return states
         }
     }
 

@@ -86,6 +86,7 @@ public actor GarbageCollector {
         var report = CollectionReport(dryRun: dryRun, started: now)
         var lap = clock
 
+        if !dryRun { try await metadata.collection.clearAbandonedSweeps() }
         report.purged = try await metadata.collection.purgeDeletions(before: windowStart, dryRun: dryRun)
         try phase("purged", &report, &lap)
         report.retained = try await metadata.packages.applyRetention(now: now, dryRun: dryRun)
@@ -128,11 +129,12 @@ public actor GarbageCollector {
             await metadata.collection.yieldToRequests()
             let taken = liveness.beginSweep(Array(due[start..<min(start + settings.sweepBatch, due.count)]))
             do {
-                let swept = try await metadata.collection.sweep(taken, condemnedBefore: cutoff, linkedAfter: cutoff)
+                let swept = try await metadata.collection.sweep(taken, condemnedBefore: cutoff, linkedAfter: cutoff, now: now)
                 try checkpoint("swept")
                 let removal = store.remove(swept)
                 report.deletedBlobs += removal.blobs
                 report.deletedBytes += removal.bytes
+                try await metadata.collection.endSweep(swept)
             } catch {
                 liveness.endSweep(taken)
                 throw error

@@ -169,6 +169,10 @@ extension SchemaMigrations {
             created BIGINT NOT NULL DEFAULT \(pgNow)
         );
         """,
+        // 5
+        """
+        ALTER TABLE condemned_blobs ADD COLUMN sweeping BIGINT;
+        """,
     ]
 
     /// SQLite's owner-name CHECK as a regular expression: lowercase letters, digits and

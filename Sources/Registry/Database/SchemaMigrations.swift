@@ -166,6 +166,11 @@ enum SchemaMigrations {
             created INTEGER NOT NULL DEFAULT \(now)
         ) WITHOUT ROWID;
         """,
+        // 5: a condemned blob being swept, and since when: touches on other nodes wait for the
+        // sweep rather than revive a blob whose links are gone and whose bytes are going.
+        """
+        ALTER TABLE condemned_blobs ADD COLUMN sweeping INTEGER;
+        """,
     ]
 
     /// A CHECK on an owner name: lowercase letters, digits and separators, starting with a

@@ -31,4 +31,18 @@ public struct BlobLinkStore: Sendable {
     public func unlinkBlob(_ digest: Digest, in repository: RepositoryName) async throws -> Bool {
         try await database.write { db in try await MetadataRows.unlink(digest, from: repository, db) }
     }
+
+    /// Whether the blob is linked into the repository, and whether garbage collection has
+    /// condemned it, in one statement: what a HEAD or GET asks on a node of a cluster.
+    func linkState(_ digest: Digest, in repository: RepositoryName) async throws -> (linked: Bool, condemned: Bool) {
+        try await database.read { db in
+            try await db.firstRow(
+                """
+                SELECT EXISTS (SELECT 1 FROM blob_links WHERE repository_id = (\(MetadataRows.repositoryIDQuery)) AND digest = ?2),
+                    EXISTS (SELECT 1 FROM condemned_blobs WHERE digest = ?2)
+                """,
+                [.text(repository.description), .digest(digest)]
+            ) { (linked: $0.integer(at: 0) != 0, condemned: $0.integer(at: 1) != 0) } ?? (false, false)
+        }
+    }
 }

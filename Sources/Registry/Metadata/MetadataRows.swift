@@ -92,7 +92,9 @@ enum MetadataRows {
     /// Takes the digests off the condemned list: something touched them.
     static func revive(_ digests: [Digest], _ db: any DatabaseSession) async throws {
         for chunk in chunks(digests) {
-            try await db.run("DELETE FROM condemned_blobs WHERE digest IN (\(placeholders(chunk.count)))", chunk.map { .digest($0) })
+            // A blob being swept stays so: its links are gone, and its bytes are going.
+            try await db.run(
+                "DELETE FROM condemned_blobs WHERE sweeping IS NULL AND digest IN (\(placeholders(chunk.count)))", chunk.map { .digest($0) })
         }
     }
 

@@ -45,7 +45,8 @@ public final class RegistryService: Sendable {
         self.accounts = AccountService(store: metadata.accounts)
         self.options = options
         self.logger = logger
-        let liveness = BlobLiveness(metadata: metadata.collection, condemned: condemned)
+        let liveness = BlobLiveness(
+            metadata: metadata.collection, condemned: condemned, shared: metadata.database.dialect == .postgres)
         self.liveness = liveness
         uploads = UploadService(store: store, uploads: metadata.uploads, blobLinks: metadata.blobLinks, liveness: liveness)
         publisher = ManifestPublisher(store: store, manifests: metadata.manifests, liveness: liveness, options: options)
@@ -57,6 +58,11 @@ public final class RegistryService: Sendable {
     /// never lets a client read another repository's data. Touches it first, so that a blob
     /// garbage collection condemned is revived before it is acknowledged.
     func linkedBlob(_ digest: Digest, in repository: RepositoryName) async throws -> BlobInfo? {
+        if liveness.isShared {
+            // One round trip for the usual case, a blob that nothing condemned.
+            let state = try await metadata.blobLinks.linkState(digest, in: repository)
+            if !state.condemned { return state.linked ? store.stat(digest) : nil }
+        }
         try await liveness.touch([digest])
         guard try await metadata.blobLinks.isBlobLinked(digest, in: repository) else { return nil }
         return store.stat(digest)
