@@ -34,7 +34,7 @@ start)
             --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 >"$dir/initdb.log"
     fi
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 ${POSTGRES_OPTIONS:-}" start >/dev/null
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=1000 ${POSTGRES_OPTIONS:-}" start >/dev/null
     echo "postgres://stowage:$password@127.0.0.1:$port/postgres"
     ;;
 stop)

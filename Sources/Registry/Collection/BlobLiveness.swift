@@ -69,7 +69,7 @@ public final class BlobLiveness: Sendable {
                 continue
             }
             guard ContinuousClock.now < deadline else {
-                throw MetadataError.conflict("a blob is being collected on another node")
+                throw MetadataError.busy("a blob is being collected on another node")
             }
             try await Task.sleep(for: .milliseconds(50))
         }

@@ -103,7 +103,7 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
         case .unavailable:
             RegistryError(
                 .serviceUnavailable, .unavailable, "the metadata database is unavailable; try again later", headers: [.retryAfter: "5"])
-        case .io, .database, .conflict, .schemaTooNew, .schemaTooOld, .corruptValue, .badLocation:
+        case .io, .database, .conflict, .busy, .schemaTooNew, .schemaTooOld, .corruptValue, .badLocation:
             RegistryError(.internalServerError, .unknown, "internal error")
         }
     }

@@ -21,6 +21,8 @@ public enum MetadataError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The database refused the transaction for a conflict with a concurrent one, and the
     /// retries ran out: the request may be tried again.
     case conflict(String)
+    /// Every connection to the database stayed busy too long: the request may be tried again.
+    case busy(String)
     /// A database location (`metadata.url`) that does not parse.
     case badLocation(String)
 
@@ -36,17 +38,18 @@ public enum MetadataError: Error, Sendable, Equatable, CustomStringConvertible {
         case .corruptValue(let value): "metadata database holds an invalid value: \(value)"
         case .unavailable(let message): "metadata database unavailable: \(message)"
         case .conflict(let message): "metadata transaction conflicted with a concurrent one: \(message)"
+        case .busy(let message): "metadata database busy: \(message)"
         case .badLocation(let message): "metadata database location: \(message)"
         }
     }
 
     /// Whether the database was only too busy to take the request, which may be tried again:
-    /// SQLite busy or locked past the busy timeout (SQLITE_BUSY, SQLITE_LOCKED), or PostgreSQL
-    /// transactions that kept conflicting past the retries.
+    /// SQLite busy or locked past the busy timeout (SQLITE_BUSY, SQLITE_LOCKED), PostgreSQL
+    /// transactions that kept conflicting past the retries, or a pool with no free connection.
     public var isBusy: Bool {
         switch self {
         case .database(let code, _): [5, 6].contains(code & 0xff)
-        case .conflict: true
+        case .conflict, .busy: true
         default: false
         }
     }
