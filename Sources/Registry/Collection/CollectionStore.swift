@@ -91,6 +91,20 @@ public struct CollectionStore: Sendable {
     /// being swept since `now`; returns them. The others are revived. `endSweep` forgets them once
     /// the engine has dropped their bytes; until then a touch on any node waits.
     public func sweep(_ digests: [Digest], condemnedBefore: Int64, linkedAfter: Int64, now: Int64) async throws -> [Digest] {
+        // On PostgreSQL a few digests a transaction: a serializable transaction that reads the
+        // marks of a whole batch conflicts with nearly every push meanwhile, and would run again
+        // and again. Each digest's check and unlinking still share one transaction.
+        let size = database.dialect == .postgres ? 16 : max(digests.count, 1)
+        var swept: [Digest] = []
+        for chunk in MetadataRows.chunks(digests, size: size) {
+            swept += try await sweepTransaction(Array(chunk), condemnedBefore: condemnedBefore, linkedAfter: linkedAfter, now: now)
+        }
+        return swept
+    }
+
+    private func sweepTransaction(_ digests: [Digest], condemnedBefore: Int64, linkedAfter: Int64, now: Int64) async throws
+        -> [Digest]
+    {
         try await database.write { db in
             var swept: [Digest] = []
             for digest in digests {

@@ -25,7 +25,7 @@ public final class PostgreSQLDatabase: Database {
     private let placeholders = PostgreSQLPlaceholders()
     /// How often a write refused for a serialization conflict is tried again before the refusal
     /// reaches the caller (as "busy", a 503 with Retry-After).
-    private let retries = 20
+    private let retries = 50
 
     /// Connects, and migrates the schema to this build's unless `readingOnly`: several nodes
     /// starting at once against an empty database migrate it once, one after the other under an
@@ -85,7 +85,7 @@ public final class PostgreSQLDatabase: Database {
             } catch let error as MetadataError where error.isConflict && attempt < retries {
                 attempt += 1
                 // A short random pause, so that the transactions that collided do not meet again.
-                try await Task.sleep(for: .microseconds(Int.random(in: 100...(1000 * attempt))))
+                try await Task.sleep(for: .microseconds(Int.random(in: 100...(1000 * min(attempt, 20)))))
             }
         }
     }
