@@ -30,4 +30,8 @@ extension MetadataError {
     var isConflict: Bool {
         if case .conflict = self { true } else { false }
     }
+
+    var isUnavailable: Bool {
+        if case .unavailable = self { true } else { false }
+    }
 }
