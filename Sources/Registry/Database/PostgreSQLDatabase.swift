@@ -7,13 +7,13 @@ import PostgresNIO
 /// - Lookups run each statement on its own (autocommit): one round trip for the lookups that
 ///   answer requests.
 /// - Scans run in one REPEATABLE READ, READ ONLY transaction: one snapshot.
-/// - Writes run SERIALIZABLE, so that the stores' transactions, written for SQLite's single
-///   writer, keep their meaning when several nodes write at once: each in its own transaction,
-///   and one that conflicts again through this node's group-committing `PostgreSQLWriter`.
+/// - Writes are group-committed per node (`PostgreSQLWriter`) and run SERIALIZABLE, so that the
+///   stores' transactions, written for SQLite's single writer, keep their meaning when several
+///   nodes write at once; a batch the database refuses for a conflict runs again.
 public final class PostgreSQLDatabase: Database {
     public var dialect: DatabaseDialect { .postgres }
     private let connections: PostgreSQLConnections
-    /// This node's writes that conflicted once, group-committed on one connection at a time.
+    /// This node's writes, group-committed on one connection at a time.
     private let writer: PostgreSQLWriter
     /// How often a batch of writes refused for a serialization conflict runs again before the
     /// refusal reaches the callers (as "busy", a 503 with Retry-After).
@@ -46,24 +46,10 @@ public final class PostgreSQLDatabase: Database {
         }
     }
 
-    /// First in a transaction of its own, in parallel with the others: the fast way while writes
-    /// seldom meet. One that conflicts runs again through the node's group-committing writer,
-    /// where writes go one after another and cannot conflict with each other, so that many
-    /// clients writing the same rows (sixteen tags of one repository at once) all get through.
     public func write<T: Sendable>(durable: Bool, _ body: @escaping @Sendable (any DatabaseSession) async throws -> T)
         async throws -> T
     {
-        do {
-            return try await connections.withSession { session in
-                try await session.transaction("BEGIN ISOLATION LEVEL SERIALIZABLE") {
-                    // Off for this transaction only: its commit returns before the WAL is flushed.
-                    if !durable { try await session.run("SET LOCAL synchronous_commit TO OFF") }
-                    return try await body(session)
-                }
-            }
-        } catch let error as MetadataError where error.isConflict {
-            return try await writer.write(durable: durable, body)
-        }
+        try await writer.write(durable: durable, body)
     }
 
     public func enqueue(_ body: @escaping @Sendable (any DatabaseSession) async throws -> Void) {

@@ -1,11 +1,11 @@
 import Synchronization
 
-/// PostgreSQL's form of the SQLite writer's group commit, for the writes of this node that
-/// conflicted with another: those that arrive while a transaction is running wait and then share
-/// the next one, on one connection, each in a SAVEPOINT so that a write that fails is rolled back
-/// and fails alone. They cost one commit and one WAL flush for the batch, and cannot conflict with
-/// each other; the transaction is SERIALIZABLE for the other writes, and a batch one of them made
-/// fail runs again, every body anew.
+/// PostgreSQL's form of the SQLite writer's group commit: the writes of this node that arrive
+/// while a transaction is running wait and then share the next one, on one connection, each in
+/// a SAVEPOINT so that a write that fails is rolled back and fails alone. Sixteen concurrent
+/// pushes then cost one commit and one WAL flush, not sixteen, and never conflict with each
+/// other; the transaction is SERIALIZABLE for the other nodes' writes, and a batch that one of
+/// them made fail for a conflict runs again, every body anew.
 final class PostgreSQLWriter: Sendable {
     private struct PendingWrite: Sendable {
         /// Runs the write's statements; returns what to do once its transaction has committed.
