@@ -23,7 +23,7 @@ final class ScratchDatabase: Sendable {
     init(_ backend: DatabaseBackend) async throws {
         self.backend = backend
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        postgresURL = backend == .postgres ? try PostgresTestCluster.createDatabase() : nil
+        postgresURL = backend == .postgres ? try await PostgresTestCluster.createDatabase() : nil
     }
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }

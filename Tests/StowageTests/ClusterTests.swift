@@ -9,7 +9,7 @@ import Testing
 @Suite("Two nodes on one PostgreSQL")
 struct ClusterTests {
     @Test func nodesShareTokensPackagesRevocationsAndCollection() async throws {
-        let url = try PostgresTestCluster.createDatabase()
+        let url = try await PostgresTestCluster.createDatabase()
         let arguments = ["--metadata-url", url, "--auth", "token"]
         let first = try await ServerProcess.start(arguments: arguments)
         let second: ServerProcess

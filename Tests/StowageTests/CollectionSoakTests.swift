@@ -92,7 +92,7 @@ struct CollectionSoakTests {
 
     @Test(arguments: DatabaseBackend.allCases) func pushPullDeleteRestoreWhileCollecting(_ backend: DatabaseBackend) async throws {
         let seconds = Double(ProcessInfo.processInfo.environment["STOWAGE_SOAK_SECONDS"] ?? "") ?? 15
-        let server = try await ServerProcess.start(arguments: try backend.serveArguments(), environment: Self.environment)
+        let server = try await ServerProcess.start(arguments: try await backend.serveArguments(), environment: Self.environment)
         let client = WireClient(server: server)
         let emptySize = Self.directorySize(server.dataDirectory)
         // Layers shared between images and packages; one is large enough for a solo pack.

@@ -10,7 +10,7 @@ import Testing
 @Suite("PostgreSQL stopped under the registry")
 struct DatabaseFaultTests {
     @Test func pushesGet503sWhileTheDatabaseIsDownAndResumeWhenItIsBack() async throws {
-        let cluster = try PostgresTestCluster.Private()
+        let cluster = try await PostgresTestCluster.Private.start()
         let server = try await ServerProcess.start(arguments: ["--metadata-url", cluster.url])
         var failure: (any Error)?
         do {
@@ -54,11 +54,11 @@ struct DatabaseFaultTests {
             }
         }
         try await Task.sleep(for: .milliseconds(300))
-        try cluster.kill()
+        try await cluster.kill()
         try await Task.sleep(for: .seconds(2))
         let down = try await server.request("HEAD", "/v2/alice/app/manifests/before", accept: WireClient.manifestType)
         #expect(down.status == 503, "a lookup while the database is down: \(down.status)")
-        try cluster.start()
+        try await cluster.restart()
 
         // The same server takes pushes again, without a restart.
         var resumed = false

@@ -8,7 +8,7 @@ import Testing
 @Suite("stowage metadata copy")
 struct MetadataCopyTests {
     @Test func aSQLiteRegistryCopiedToPostgreSQLServesTheSameThings() async throws {
-        let url = try PostgresTestCluster.createDatabase()
+        let url = try await PostgresTestCluster.createDatabase()
         let single = try await ServerProcess.start(arguments: ["--auth", "token"])
         let directory = single.directory
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -7,7 +7,7 @@ public enum DatabaseBackend: String, CaseIterable, Sendable, CustomStringConvert
 
     /// `stowage serve` (or admin command) arguments that put the metadata on this backend: none
     /// for SQLite (the data directory's file), a fresh database on the test server for PostgreSQL.
-    public func serveArguments() throws -> [String] {
-        self == .postgres ? ["--metadata-url", try PostgresTestCluster.createDatabase()] : []
+    public func serveArguments() async throws -> [String] {
+        self == .postgres ? ["--metadata-url", try await PostgresTestCluster.createDatabase()] : []
     }
 }

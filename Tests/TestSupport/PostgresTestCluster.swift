@@ -31,8 +31,21 @@ public enum PostgresTestCluster {
         }
     }
 
-    /// A new, empty database on the server, by `psql`; returns its URL.
-    public static func createDatabase(prefix: String = "stowage_test") throws -> String {
+    /// A new, empty database on the server, by `psql`; returns its URL. The first call starts
+    /// the server. Both wait for child processes, on a thread of their own: on the cooperative
+    /// pool (two threads here) a suite's worth of them would stall every other test.
+    public static func createDatabase(prefix: String = "stowage_test") async throws -> String {
+        try await offPool { try createDatabaseNow(prefix: prefix) }
+    }
+
+    /// Runs `work`, which blocks, on a thread of its own.
+    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
+    }
+
+    private static func createDatabaseNow(prefix: String) throws -> String {
         let name = prefix + "_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         let run = try ChildRun.run(URL(fileURLWithPath: "/usr/bin/psql"), [
             try adminURL, "-v", "ON_ERROR_STOP=1", "-q", "-c", "CREATE DATABASE \(name) TEMPLATE template0",
@@ -48,23 +61,31 @@ public enum PostgresTestCluster {
         let directory: String
         let port: Int
 
-        public init() throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-postgres-\(UUID().uuidString)").path
-            port = try PostgresTestCluster.freePort()
-            url = try Self.start(directory, port)
-            let directory = directory
+        private init(directory: String, port: Int, url: String) {
+            self.directory = directory
+            self.port = port
+            self.url = url
+        }
+
+        /// A new cluster, started.
+        public static func start() async throws -> Private {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-postgres-\(UUID().uuidString)").path
+            let port = try PostgresTestCluster.freePort()
             PostgresTestCluster.privateClusters.withLock { $0.append(directory) }
             PostgresTestCluster.stopAtExit
+            return Private(directory: directory, port: port, url: try await offPool { try start(directory, port) })
         }
 
         /// Stops the server at once, as a crash would (immediate shutdown: no checkpoint).
-        public func kill() throws {
-            let run = try ChildRun.run(PostgresTestCluster.script, ["kill", directory])
+        public func kill() async throws {
+            let directory = directory
+            let run = try await offPool { try ChildRun.run(PostgresTestCluster.script, ["kill", directory]) }
             guard run.status == 0 else { throw Spawned.Failure(description: "stopping PostgreSQL: \(run)") }
         }
 
-        public func start() throws {
-            _ = try Self.start(directory, port)
+        public func restart() async throws {
+            let directory = directory, port = port
+            _ = try await offPool { try Self.start(directory, port) }
         }
 
         private static func start(_ directory: String, _ port: Int) throws -> String {
