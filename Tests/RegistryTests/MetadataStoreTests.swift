@@ -204,7 +204,7 @@ struct MetadataStoreTests {
         try await store.uploads.createUpload(id: "lazy-1", in: repository)
         try await store.blobLinks.linkBlob(digest(1), size: 1, in: repository)
         try await store.uploads.createUpload(id: "lazy-2", in: repository)
-        let synchronous = try await store.sqlite.writer.write(durable: true) { db in
+        let synchronous = try await store.sqlite.writes.write(durable: true) { db in
             try await db.firstRow("PRAGMA synchronous") { $0.integer(at: 0) }
         }
         try await store.blobLinks.linkBlob(digest(2), size: 2, in: repository)
@@ -295,7 +295,7 @@ struct MetadataStoreTests {
 
         let (entered, enteredContinuation) = AsyncStream<Void>.makeStream()
         let gate = DispatchSemaphore(value: 0)
-        async let held: Void = store.sqlite.writer.write(durable: true) { _ in
+        async let held: Void = store.sqlite.writes.write(durable: true) { _ in
             enteredContinuation.yield()
             gate.wait()
         }
@@ -316,7 +316,7 @@ struct MetadataStoreTests {
             }
             return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
         }
-        while store.sqlite.writer.pendingCount < 102 {
+        while store.sqlite.writes.pendingCount < 102 {
             try await Task.sleep(for: .milliseconds(1))
         }
         gate.signal()

@@ -14,7 +14,7 @@ public final class PostgreSQLDatabase: Database {
     public var dialect: DatabaseDialect { .postgres }
     private let connections: PostgreSQLConnections
     /// This node's writes, group-committed on one connection at a time.
-    private let writer: PostgreSQLWriter
+    private let writes: WriteQueue
     /// How often a batch of writes refused for a serialization conflict runs again before the
     /// refusal reaches the callers (as "busy", a 503 with Retry-After).
     private static let retries = 50
@@ -26,7 +26,8 @@ public final class PostgreSQLDatabase: Database {
     public init(_ settings: PostgreSQLSettings, readingOnly: Bool = false, logger: Logger) async throws {
         let connections = PostgreSQLConnections(settings, readingOnly: readingOnly, logger: logger)
         self.connections = connections
-        writer = PostgreSQLWriter(retries: Self.retries) { body in try await connections.withSession(body) }
+        let writer = PostgreSQLWriter(retries: Self.retries) { body in try await connections.withSession(body) }
+        writes = WriteQueue(executor: nil) { await writer.commit($0) }
         if readingOnly {
             try SchemaMigrations.requireLatest(version: try await schemaVersion())
         } else {
@@ -49,21 +50,15 @@ public final class PostgreSQLDatabase: Database {
     public func write<T: Sendable>(durable: Bool, _ body: @escaping @Sendable (any DatabaseSession) async throws -> T)
         async throws -> T
     {
-        try await writer.write(durable: durable, body)
+        try await writes.write(durable: durable, body)
     }
 
     public func enqueue(_ body: @escaping @Sendable (any DatabaseSession) async throws -> Void) {
-        writer.enqueue(body)
+        writes.enqueue(body)
     }
 
     public func yieldToWriters() async {
-        guard writer.pendingCount > 0 else { return }
-        // Queued behind the writes waiting now, a write that does nothing returns once they
-        // have committed; then a few milliseconds for a gap in the load.
-        _ = try? await writer.write(durable: false) { _ in }
-        for _ in 0..<5 where writer.pendingCount > 0 {
-            try? await Task.sleep(for: .milliseconds(1))
-        }
+        await writes.yieldToWriters()
     }
 
     /// Autovacuum gives deleted rows' space back for reuse; nothing to do after a collection.

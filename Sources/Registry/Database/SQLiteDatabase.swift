@@ -16,6 +16,8 @@ public final class SQLiteDatabase: Database {
     public var dialect: DatabaseDialect { .sqlite }
     let path: String
     let writer: SQLiteWriter
+    /// Writes wait here for the writer's next transaction.
+    let writes: WriteQueue
     let reader: SQLiteReader
     let scanner: SQLiteReader
 
@@ -35,7 +37,7 @@ public final class SQLiteDatabase: Database {
         )
         try SchemaMigrations.migrate(writeConnection)
         self.path = path
-        writer = SQLiteWriter(connection: writeConnection)
+        (writer, writes) = Self.group(writeConnection)
         reader = SQLiteReader(connection: try Self.readOnlyConnection(path))
         scanner = SQLiteReader(connection: try Self.readOnlyConnection(path), on: .shared)
     }
@@ -59,9 +61,15 @@ public final class SQLiteDatabase: Database {
         let first = try open()
         try SchemaMigrations.requireLatest(version: Int(try first.integer("PRAGMA user_version") ?? 0))
         self.path = path
-        writer = SQLiteWriter(connection: first)
+        (writer, writes) = Self.group(first)
         reader = SQLiteReader(connection: try open())
         scanner = SQLiteReader(connection: try open(), on: .shared)
+    }
+
+    /// The writer and its queue, draining on the writer's thread.
+    private static func group(_ connection: SQLiteConnection) -> (SQLiteWriter, WriteQueue) {
+        let writer = SQLiteWriter(connection: connection)
+        return (writer, WriteQueue(executor: writer.executor) { await writer.commit($0) })
     }
 
     private static func readOnlyConnection(_ path: String) throws(MetadataError) -> SQLiteConnection {
@@ -81,23 +89,15 @@ public final class SQLiteDatabase: Database {
     public func write<T: Sendable>(durable: Bool, _ body: @escaping @Sendable (any DatabaseSession) async throws -> T)
         async throws -> T
     {
-        try await writer.write(durable: durable, body)
+        try await writes.write(durable: durable, body)
     }
 
     public func enqueue(_ body: @escaping @Sendable (any DatabaseSession) async throws -> Void) {
-        writer.enqueue(body)
+        writes.enqueue(body)
     }
 
     public func yieldToWriters() async {
-        guard writer.pendingCount > 0 else { return }
-        // Queued behind the writes waiting now, a write that does nothing returns once they
-        // have committed.
-        _ = try? await writer.write(durable: false) { _ in }
-        // Then a few milliseconds for a gap in the load, so that under a steady one most
-        // transactions still carry no collection batch.
-        for _ in 0..<5 where writer.pendingCount > 0 {
-            try? await Task.sleep(for: .milliseconds(1))
-        }
+        await writes.yieldToWriters()
     }
 
     /// Once a quarter of the database is free pages, cuts them off (`incremental_vacuum`; a
