@@ -63,7 +63,7 @@ struct ClusterTests {
         // The personal access token revoked (by an admin command against the database): both
         // nodes refuse the access token issued from it at once.
         let id = String(admin.dropFirst("stw_".count).prefix(12))
-        let revoke = try DigestCommandTests.run(["token", "revoke", id, "--metadata-url", metadataURL])
+        let revoke = try await PostgresTestCluster.offPool { try DigestCommandTests.run(["token", "revoke", id, "--metadata-url", metadataURL]) }
         #expect(revoke.status == 0, "\(revoke)")
         #expect(try await first.request("GET", "/v2/", headers: bearer).status == 401)
         #expect(try await second.request("GET", "/v2/", headers: bearer).status == 401)

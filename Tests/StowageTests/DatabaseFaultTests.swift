@@ -21,8 +21,8 @@ struct DatabaseFaultTests {
         _ = await server.stop(keepingData: true)
         if failure == nil {
             // Nothing half-written: the check of the data directory and the database is clean.
-            let check = try ChildRun.run(
-                BuiltExecutable.url("stowage-fsck"), ["--data-dir", server.dataDirectory, "--metadata-url", cluster.url, "--level", "verify"])
+            let arguments = ["--data-dir", server.dataDirectory, "--metadata-url", cluster.url, "--level", "verify"]
+            let check = try await PostgresTestCluster.offPool { try ChildRun.run(BuiltExecutable.url("stowage-fsck"), arguments) }
             #expect(check.status == 0, "\(check)")
         }
         try? FileManager.default.removeItem(at: server.directory)

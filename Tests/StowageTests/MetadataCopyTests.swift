@@ -17,17 +17,17 @@ struct MetadataCopyTests {
         let pushed = try await Self.push("admin/app", to: single, headers: basic)
         _ = try await Self.push("admin/old", to: single, headers: basic)
         #expect(try await single.request("DELETE", "/api/v1/packages/admin/old", headers: basic).status == 204)
-        #expect(try DigestCommandTests.run(["user", "add", "alice", "--data-dir", single.dataDirectory]).status == 0)
-        let created = try DigestCommandTests.run(["token", "create", "--user", "alice", "--scopes", "read:packages", "--data-dir", single.dataDirectory])
+        #expect(try await PostgresTestCluster.offPool { try DigestCommandTests.run(["user", "add", "alice", "--data-dir", single.dataDirectory]) }.status == 0)
+        let created = try await PostgresTestCluster.offPool { try DigestCommandTests.run(["token", "create", "--user", "alice", "--scopes", "read:packages", "--data-dir", single.dataDirectory]) }
         let alice = try #require(created.output.split(separator: "\n").first { $0.hasPrefix("stw_") }.map(String.init), "\(created)")
         let issued = try await single.request("GET", "/token?service=stowage&scope=repository:admin/app:pull", headers: basic)
         let bearer = try #require((try JSONSerialization.jsonObject(with: issued.body) as? [String: Any])?["token"] as? String)
         #expect(await single.stop(keepingData: true) == 0)
 
-        let copy = try DigestCommandTests.run(["metadata", "copy", "--from", "sqlite:\(single.dataDirectory)/metadata.db", "--to", url])
+        let copy = try await PostgresTestCluster.offPool { try DigestCommandTests.run(["metadata", "copy", "--from", "sqlite:\(single.dataDirectory)/metadata.db", "--to", url]) }
         #expect(copy.status == 0 && copy.output.contains("2 repositories"), "\(copy)")
         // Into a database that holds metadata already: refused, and nothing changes.
-        let again = try DigestCommandTests.run(["metadata", "copy", "--from", "sqlite:\(single.dataDirectory)/metadata.db", "--to", url])
+        let again = try await PostgresTestCluster.offPool { try DigestCommandTests.run(["metadata", "copy", "--from", "sqlite:\(single.dataDirectory)/metadata.db", "--to", url]) }
         #expect(again.status == 1 && again.error.contains("already holds metadata"), "\(again)")
 
         let moved = try await ServerProcess.start(arguments: ["--auth", "token", "--metadata-url", url], directory: directory)
