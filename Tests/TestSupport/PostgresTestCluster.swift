@@ -126,21 +126,26 @@ public enum PostgresTestCluster {
         }
     }
 
-    /// A loopback port below the ephemeral range that nothing listens on now.
-    static func freePort() throws -> Int {
+    /// A loopback port below the ephemeral range that nothing listens on now, with the
+    /// `following` ports after it free too (radosgw's monitor takes two more).
+    static func freePort(following: Int = 0) throws -> Int {
         for _ in 0..<50 {
             let port = Int.random(in: 20000..<32000)
-            let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(socketFD) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            if bound == 0 { return port }
+            if (port...(port + following)).allSatisfy(isFree) { return port }
         }
-        throw Spawned.Failure(description: "no free port for PostgreSQL")
+        throw Spawned.Failure(description: "no free loopback port for a test server")
+    }
+
+    private static func isFree(_ port: Int) -> Bool {
+        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socketFD) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return bound == 0
     }
 }
