@@ -18,7 +18,7 @@ import Logging
 /// 7. compact: one index publication for everything removed, then the packs left without a live
 ///    record are deleted, and mostly dead shared packs copied out and deleted.
 public actor GarbageCollector {
-    let store: BlobStore
+    let store: any BlobStorage
     let metadata: Metadata
     let liveness: BlobLiveness
     let settings: CollectionSettings
@@ -31,7 +31,7 @@ public actor GarbageCollector {
     public nonisolated var unownedExecutor: UnownedSerialExecutor { BackgroundThread.shared.asUnownedSerialExecutor() }
 
     init(
-        store: BlobStore, metadata: Metadata, liveness: BlobLiveness, settings: CollectionSettings,
+        store: any BlobStorage, metadata: Metadata, liveness: BlobLiveness, settings: CollectionSettings,
         metrics: RegistryMetrics, logger: Logger
     ) {
         self.store = store
@@ -92,7 +92,7 @@ public actor GarbageCollector {
         report.retained = try await metadata.packages.applyRetention(now: now, dryRun: dryRun)
         try phase("retained", &report, &lap)
 
-        let blobs = store.allBlobs()
+        let blobs = try await store.allBlobs()
         let marked = try await metadata.collection.markedBlobs(linkedAfter: cutoff, deletedAfter: windowStart)
         let unmarked = blobs.filter { !marked.contains($0.digest) }
         let sizes = Dictionary(blobs.map { ($0.digest, $0.size) }, uniquingKeysWith: { first, _ in first })
@@ -111,7 +111,7 @@ public actor GarbageCollector {
         // sweep transaction rewrites a few pages instead of one per blob.
         let due = condemned.filter { $0.value < cutoff && unmarkedDigests.contains($0.key) }.map(\.key).sorted()
         if dryRun {
-            report.expiredUploads = expiredSessions(now: now).count
+            report.expiredUploads = try await expiredSessions(now: now).count
             report.deletedBlobs = due.count
             report.deletedBytes = due.reduce(0) { $0 + (sizes[$1] ?? 0) }
             return finish(report, since: clock)
@@ -131,7 +131,7 @@ public actor GarbageCollector {
             do {
                 let swept = try await metadata.collection.sweep(taken, condemnedBefore: cutoff, linkedAfter: cutoff, now: now)
                 try checkpoint("swept")
-                let removal = store.remove(swept)
+                let removal = try await store.remove(swept)
                 report.deletedBlobs += removal.blobs
                 report.deletedBytes += removal.bytes
                 try await metadata.collection.endSweep(swept)
@@ -159,9 +159,9 @@ public actor GarbageCollector {
     }
 
     /// The engine's upload sessions begun longer ago than the upload expiry.
-    private func expiredSessions(now: Int64) -> [(id: String, created: UInt64)] {
+    private func expiredSessions(now: Int64) async throws -> [(id: String, created: UInt64)] {
         let expiry = UInt64(max(0, now - settings.uploadExpiry))
-        return store.uploadSessions().filter { $0.created < expiry }
+        return try await store.uploadSessions().filter { $0.created < expiry }
     }
 
     /// Cancels the engine's sessions begun before the expiry, and forgets the metadata's
@@ -169,7 +169,7 @@ public actor GarbageCollector {
     /// A session busy with a chunk right now is left for the next run.
     private func expireUploads(now: Int64) async throws -> Int {
         var expired = 0
-        for session in expiredSessions(now: now) {
+        for session in try await expiredSessions(now: now) {
             guard (try? await store.cancelUpload(session.id)) != nil else { continue }
             try await metadata.uploads.deleteUpload(id: session.id)
             expired += 1
@@ -178,7 +178,7 @@ public actor GarbageCollector {
         // here whose session is gone from the list read after it has really ended. The other
         // order would take an upload begun between the two reads for a dead one.
         let recorded = try await metadata.uploads.uploads()
-        let live = Set(store.uploadSessions().map(\.id))
+        let live = Set(try await store.uploadSessions().map(\.id))
         for upload in recorded where !live.contains(upload.id) {
             try await metadata.uploads.deleteUpload(id: upload.id)
         }

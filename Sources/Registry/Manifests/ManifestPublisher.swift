@@ -6,7 +6,7 @@ import BlobStore
 /// that every blob it names is linked. A crash or failure in between leaves bytes no record
 /// names, which collection removes; never a record naming bytes that are not there.
 struct ManifestPublisher: Sendable {
-    let store: BlobStore
+    let store: any BlobStorage
     let manifests: ManifestStore
     let liveness: BlobLiveness
     let options: RegistryOptions

@@ -43,11 +43,11 @@ struct BlobRoutes {
         let logger = registry.logger
         let bytes = range
         let body = ResponseBody(contentLength: Int(range.count)) { writer in
-            let allocator = ByteBufferAllocator()
             do {
-                try await store.readBlocks(digest, range: bytes) { block in
-                    try await writer.write(try ByteBuffer(reading: block, allocator: allocator))
-                    metrics.bytesSent(block.kept.count)
+                try await store.read(digest, range: bytes, allocator: ByteBufferAllocator()) { buffer in
+                    let count = buffer.readableBytes
+                    try await writer.write(buffer)
+                    metrics.bytesSent(count)
                 }
             } catch {
                 // The status line is gone already: the client only sees the connection close

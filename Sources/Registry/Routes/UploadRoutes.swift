@@ -38,7 +38,7 @@ struct UploadRoutes {
 
     func patch(_ request: Request, _ name: RepositoryName, _ id: String) async throws -> Response {
         try await registry.uploads.require(id, in: name)
-        let end = try await receive(request, id, range: try chunkRange(request, id))
+        let end = try await receive(request, id, range: try await chunkRange(request, id))
         return accepted(name, id, offset: end)
     }
 
@@ -47,12 +47,12 @@ struct UploadRoutes {
         guard let expected = request.uri.queryParameters.get("digest") else {
             throw RegistryError(.badRequest, .digestInvalid, "the digest query parameter is required to finish an upload")
         }
-        return try await finish(request, name, id, expected: String(expected), range: try chunkRange(request, id))
+        return try await finish(request, name, id, expected: String(expected), range: try await chunkRange(request, id))
     }
 
     func status(_ name: RepositoryName, _ id: String) async throws -> Response {
         try await registry.uploads.require(id, in: name)
-        let offset = try registry.uploads.offset(id)
+        let offset = try await registry.uploads.offset(id)
         return Response(status: .noContent, headers: uploadHeaders(name, id, offset: offset))
     }
 
@@ -72,7 +72,7 @@ struct UploadRoutes {
             registry.metrics.bytesReceived(body.readableBytes)
             bytes = Array(buffer: body)
         }
-        let blob = try await registry.uploads.put(expected: expected, in: name, bytes: bytes, streaming: stream(request.body))
+        let blob = try await registry.uploads.put(expected: expected, in: name, bytes: bytes, streaming: chunk(request.body))
         return created(name, blob.digest)
     }
 
@@ -81,57 +81,32 @@ struct UploadRoutes {
         _ request: Request, _ name: RepositoryName, _ id: String, expected: String, range: Range<UInt64>?
     ) async throws -> Response {
         let blob = try await registry.uploads.finish(
-            id, expected: try Digest(parsing: expected), at: range?.lowerBound, in: name, finalChunk: stream(request.body, filling: range))
+            id, expected: try Digest(parsing: expected), at: range?.lowerBound, in: name, finalChunk: chunk(request.body, filling: range))
         return created(name, blob.digest)
     }
 
     /// Appends the request body at the start of `range` (or wherever the upload stands). A chunk
     /// that does not start at the upload's offset is refused with 416 and the current Range.
     private func receive(_ request: Request, _ id: String, range: Range<UInt64>?) async throws -> UInt64 {
-        try await registry.uploads.append(to: id, at: range?.lowerBound, stream(request.body, filling: range))
+        try await registry.uploads.append(to: id, at: range?.lowerBound, chunk(request.body, filling: range))
     }
 
     /// The bytes a chunk's `Content-Range` claims, if it has one. A Content-Length that does not
     /// fill them is refused here, before a byte of the body is read.
-    private func chunkRange(_ request: Request, _ id: String) throws -> Range<UInt64>? {
+    private func chunkRange(_ request: Request, _ id: String) async throws -> Range<UInt64>? {
         guard let value = request.headers[.contentRange] else { return nil }
         guard let range = UploadRange.chunk(value) else {
             throw RegistryError(.badRequest, .blobUploadInvalid, "malformed Content-Range '\(value)'")
         }
         if let length = request.headers[.contentLength].flatMap({ UInt64($0) }), length != range.upperBound - range.lowerBound {
-            throw Self.unfilled(range, uploadAt: try registry.uploads.offset(id))
+            throw UploadChunk.unfilled(range, uploadAt: try await registry.uploads.offset(id))
         }
         return range
     }
 
-    /// A body writer that streams the request into the engine as it arrives. With a chunk
-    /// `range`, the body must fill it exactly: a byte too many is refused as it arrives, too few
-    /// at the end (a chunked body has no length to check first), and the engine then drops what
-    /// the request wrote.
-    private func stream(_ body: RequestBody, filling range: Range<UInt64>? = nil) -> (inout UploadAppender) async throws -> Void {
-        let metrics = registry.metrics
-        return { appender in
-            for try await buffer in body {
-                // The engine has checked that the chunk starts where the upload stands.
-                if let range, appender.offset + UInt64(buffer.readableBytes) > range.upperBound {
-                    throw Self.unfilled(range, uploadAt: range.lowerBound)
-                }
-                try await appender.write(buffer)
-                metrics.bytesReceived(buffer.readableBytes)
-            }
-            if let range, appender.offset != range.upperBound {
-                throw Self.unfilled(range, uploadAt: range.lowerBound)
-            }
-        }
-    }
-
-    /// A chunk whose body does not fill its Content-Range is answered as one out of order: 416
-    /// with the Range the upload stands at.
-    private static func unfilled(_ range: Range<UInt64>, uploadAt offset: UInt64) -> RegistryError {
-        RegistryError(
-            .rangeNotSatisfiable, .blobUploadInvalid,
-            "the body does not fill its Content-Range \(range.lowerBound)-\(range.upperBound - 1)",
-            headers: [.range: UploadRange.header(offset: offset)])
+    /// The request body as a chunk of the upload, filling `range` if the request gave one.
+    private func chunk(_ body: RequestBody, filling range: Range<UInt64>? = nil) -> UploadChunk {
+        UploadChunk(body: body, range: range, metrics: registry.metrics)
     }
 
     private func uploadHeaders(_ name: RepositoryName, _ id: String, offset: UInt64) -> HTTPFields {

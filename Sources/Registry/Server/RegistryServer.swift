@@ -80,7 +80,7 @@ public struct RegistryServer: Sendable {
 
     /// The blob store and metadata for the configured data directory.
     public func openService() async throws -> RegistryService {
-        let store = try await BlobStore.open(at: configuration.dataDirectory, options: configuration.store)
+        let store: any BlobStorage = try await BlobStore.open(at: configuration.dataDirectory, options: configuration.store)
         do {
             let location = try MetadataLocation(url: configuration.metadataURL, dataDirectory: configuration.dataDirectory)
             let database = try await location.open(logger: logger)

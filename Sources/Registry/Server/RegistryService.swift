@@ -4,7 +4,8 @@ import NIOCore
 
 /// What every route works on: the blob store, the metadata, the settings, garbage collection.
 public final class RegistryService: Sendable {
-    public let store: BlobStore
+    /// The engine on this node's disk, or the object store of a cluster.
+    public let store: any BlobStorage
     public let metadata: Metadata
     /// Credentials and access decisions over `metadata.accounts`.
     public let accounts: AccountService
@@ -24,7 +25,7 @@ public final class RegistryService: Sendable {
     /// Loads garbage collection's condemned blobs before anything can touch one, and the token
     /// signing keys (taking over those of `legacyKeyDirectory` the first time; SigningKeyStore).
     public static func open(
-        store: BlobStore, database: any Database, options: RegistryOptions = .init(), legacyKeyDirectory: String? = nil,
+        store: any BlobStorage, database: any Database, options: RegistryOptions = .init(), legacyKeyDirectory: String? = nil,
         logger: Logger
     ) async throws -> RegistryService {
         let metadata = Metadata(database: database)
@@ -36,7 +37,7 @@ public final class RegistryService: Sendable {
     }
 
     private init(
-        store: BlobStore, metadata: Metadata, options: RegistryOptions, condemned: Set<Digest>, signingKeys: SigningKeyring,
+        store: any BlobStorage, metadata: Metadata, options: RegistryOptions, condemned: Set<Digest>, signingKeys: SigningKeyring,
         logger: Logger
     ) {
         self.signingKeys = signingKeys
@@ -61,11 +62,11 @@ public final class RegistryService: Sendable {
         if liveness.isShared {
             // One round trip for the usual case, a blob that nothing condemned.
             let state = try await metadata.blobLinks.linkState(digest, in: repository)
-            if !state.condemned { return state.linked ? store.stat(digest) : nil }
+            if !state.condemned { return state.linked ? try await store.stat(digest) : nil }
         }
         try await liveness.touch([digest])
         guard try await metadata.blobLinks.isBlobLinked(digest, in: repository) else { return nil }
-        return store.stat(digest)
+        return try await store.stat(digest)
     }
 
     /// A stored manifest's bytes, as a GET sends them.

@@ -6,7 +6,7 @@ import BlobStore
 /// repository only once the engine has committed it. What a failure leaves in between (a
 /// session no row names, a committed blob no repository links) garbage collection removes.
 struct UploadService: Sendable {
-    let store: BlobStore
+    let store: any BlobStorage
     let uploads: UploadStore
     let blobLinks: BlobLinkStore
     let liveness: BlobLiveness
@@ -31,20 +31,20 @@ struct UploadService: Sendable {
         }
     }
 
-    func offset(_ id: String) throws -> UInt64 {
-        try store.uploadOffset(id)
+    func offset(_ id: String) async throws -> UInt64 {
+        try await store.uploadOffset(id)
     }
 
     /// Appends a chunk at `offset` (or wherever the upload stands); returns the new end.
-    func append(to id: String, at offset: UInt64?, _ write: (inout UploadAppender) async throws -> Void) async throws -> UInt64 {
-        try await store.append(to: id, at: offset, write)
+    func append(to id: String, at offset: UInt64?, _ chunk: UploadChunk) async throws -> UInt64 {
+        try await store.append(to: id, at: offset, chunk)
     }
 
     /// Appends the last chunk, commits the blob, then links it and forgets the session in one
     /// transaction. A digest that does not match ends the session in both.
     func finish(
         _ id: String, expected digest: Digest, at offset: UInt64?, in name: RepositoryName,
-        finalChunk: @escaping (inout UploadAppender) async throws -> Void
+        finalChunk: UploadChunk
     ) async throws -> BlobInfo {
         // Before the engine can acknowledge the digest as already stored.
         try await liveness.touch([digest])
@@ -69,7 +69,7 @@ struct UploadService: Sendable {
     /// A whole blob in one request, stored without a session (`bytes`, or `streaming` from the
     /// body), then linked.
     func put(
-        expected: Digest, in name: RepositoryName, bytes: [UInt8]?, streaming: (inout UploadAppender) async throws -> Void
+        expected: Digest, in name: RepositoryName, bytes: [UInt8]?, streaming: UploadChunk
     ) async throws -> BlobInfo {
         try await liveness.touch([expected])
         let blob =
