@@ -96,6 +96,7 @@ extension DatabaseSession {
 public protocol DatabaseRow {
     func optionalInteger(at column: Int32) -> Int64?
     func optionalText(at column: Int32) -> String?
+    func optionalBytes(at column: Int32) -> [UInt8]?
     /// The column as it is stored: for copying rows whatever their columns' types.
     func value(at column: Int32) -> DatabaseValue
 }

@@ -5,6 +5,8 @@ public enum DatabaseValue: Sendable, Equatable {
     case null
     case integer(Int64)
     case text(String)
+    /// Binary: SQLite's BLOB, PostgreSQL's BYTEA.
+    case bytes([UInt8])
 
     /// Stored as text (`sha256:…`) so that the file reads plainly in the sqlite3 shell.
     static func digest(_ digest: Digest?) -> DatabaseValue {

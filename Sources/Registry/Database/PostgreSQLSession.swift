@@ -72,6 +72,7 @@ struct PostgreSQLSession: DatabaseSession {
             case .null: binds.appendNull()
             case .integer(let integer): binds.append(integer)
             case .text(let text): binds.append(text)
+            case .bytes(let bytes): binds.append(ByteBuffer(bytes: bytes))
             }
         }
         let query = PostgresQuery(unsafeSQL: placeholders.translate(sql), binds: binds)
@@ -85,7 +86,7 @@ struct PostgreSQLSession: DatabaseSession {
 }
 
 /// A row, its cells converted once to the values SQLite would give: integers (PostgreSQL's
-/// int2, int4, int8 and bool), text, NULL. A cell of another type is a schema this build does
+/// int2, int4, int8 and bool), text, bytes (bytea), NULL. A cell of another type is a schema this build does
 /// not know, reported as a corrupt value rather than read as 0.
 struct PostgreSQLRow: DatabaseRow {
     private let values: [DatabaseValue]
@@ -102,6 +103,7 @@ struct PostgreSQLRow: DatabaseRow {
                 case .int2, .int4, .int8: values.append(.integer(try cell.decode(Int64.self)))
                 case .bool: values.append(.integer(try cell.decode(Bool.self) ? 1 : 0))
                 case .text, .varchar, .name, .bpchar: values.append(.text(try cell.decode(String.self)))
+                case .bytea: values.append(.bytes(Array(buffer: try cell.decode(ByteBuffer.self))))
                 default: throw MetadataError.corruptValue("column \(cell.columnName) of type \(cell.dataType)")
                 }
             } catch let error as MetadataError {
@@ -119,6 +121,10 @@ struct PostgreSQLRow: DatabaseRow {
 
     func optionalText(at column: Int32) -> String? {
         if case .text(let value) = values[Int(column)] { value } else { nil }
+    }
+
+    func optionalBytes(at column: Int32) -> [UInt8]? {
+        if case .bytes(let value) = values[Int(column)] { value } else { nil }
     }
 
     func value(at column: Int32) -> DatabaseValue {

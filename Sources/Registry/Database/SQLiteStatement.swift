@@ -19,6 +19,9 @@ final class SQLiteStatement: DatabaseRow {
                 case .null: sqlite3_bind_null(handle, index)
                 case .integer(let integer): sqlite3_bind_int64(handle, index, integer)
                 case .text(let text): sqlite3_bind_text(handle, index, text, -1, csqlite_transient())
+                case .bytes(let bytes):
+                    // A zero-length blob must still be a blob, not NULL: SQLite takes a null pointer for NULL.
+                    bytes.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), csqlite_transient()) }
                 }
             guard result == SQLITE_OK else { throw failure(result) }
         }
@@ -48,8 +51,17 @@ final class SQLiteStatement: DatabaseRow {
         switch sqlite3_column_type(handle, column) {
         case SQLITE_NULL: .null
         case SQLITE_INTEGER: .integer(sqlite3_column_int64(handle, column))
+        case SQLITE_BLOB: .bytes(optionalBytes(at: column) ?? [])
         default: .text(optionalText(at: column) ?? "")
         }
+    }
+
+    /// A BLOB's bytes (an empty one for a zero-length blob); nil for NULL.
+    func optionalBytes(at column: Int32) -> [UInt8]? {
+        guard sqlite3_column_type(handle, column) != SQLITE_NULL else { return nil }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        guard count > 0, let start = sqlite3_column_blob(handle, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: start, count: count))
     }
 
     func optionalText(at column: Int32) -> String? {

@@ -174,6 +174,32 @@ extension SchemaMigrations {
         """
         ALTER TABLE condemned_blobs ADD COLUMN sweeping BIGINT;
         """,
+        // 6
+        """
+        CREATE TABLE object_blobs (
+            digest \(text) PRIMARY KEY,
+            size BIGINT NOT NULL CHECK (size >= 0),
+            object \(text),
+            inline BYTEA,
+            checksums BYTEA NOT NULL,
+            created BIGINT NOT NULL DEFAULT \(pgNow),
+            CHECK ((object IS NULL) != (inline IS NULL))
+        );
+        -- Blob bytes are mostly compressed layers already: kept out of line, not compressed again.
+        ALTER TABLE object_blobs ALTER COLUMN inline SET STORAGE EXTERNAL;
+        CREATE TABLE object_uploads (
+            id \(text) PRIMARY KEY,
+            algorithm \(text) NOT NULL,
+            created BIGINT NOT NULL,
+            received BIGINT NOT NULL CHECK (received >= 0),
+            hash_state BYTEA NOT NULL,
+            object \(text) NOT NULL,
+            multipart \(text),
+            parts \(text) NOT NULL,
+            checksums BYTEA NOT NULL,
+            tail BYTEA NOT NULL
+        );
+        """,
     ]
 
     /// SQLite's owner-name CHECK as a regular expression: lowercase letters, digits and

@@ -171,6 +171,31 @@ enum SchemaMigrations {
         """
         ALTER TABLE condemned_blobs ADD COLUMN sweeping INTEGER;
         """,
+        // 6: the object store's index and upload state (cluster mode, on PostgreSQL; empty on a
+        // node whose blobs are in its own packs). docs/FORMAT.md, "Cluster store".
+        """
+        CREATE TABLE object_blobs (
+            digest TEXT PRIMARY KEY,
+            size INTEGER NOT NULL CHECK (size >= 0),
+            object TEXT,
+            inline BLOB,
+            checksums BLOB NOT NULL,
+            created INTEGER NOT NULL DEFAULT \(now),
+            CHECK ((object IS NULL) != (inline IS NULL))
+        ) WITHOUT ROWID;
+        CREATE TABLE object_uploads (
+            id TEXT PRIMARY KEY,
+            algorithm TEXT NOT NULL,
+            created INTEGER NOT NULL,
+            received INTEGER NOT NULL CHECK (received >= 0),
+            hash_state BLOB NOT NULL,
+            object TEXT NOT NULL,
+            multipart TEXT,
+            parts TEXT NOT NULL,
+            checksums BLOB NOT NULL,
+            tail BLOB NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ]
 
     /// A CHECK on an owner name: lowercase letters, digits and separators, starting with a
