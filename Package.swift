@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "Registry",
             dependencies: [
-                "BlobStore", "CSQLite", "CStowageSystem",
+                "BlobStore", "ObjectStore", "CSQLite", "CStowageSystem",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -74,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "stowage",
             dependencies: [
-                "BlobStore", "Registry",
+                "BlobStore", "Registry", "ObjectStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import Foundation
+import ObjectStore
 import Registry
 import Yams
 
@@ -85,6 +86,27 @@ struct ServeSetting: Sendable {
         ServeSetting(key: "storage.solo_threshold", help: "blobs of this size or more get their own pack") {
             $0.store.soloThreshold = try number($1, in: 0...Limits.bytes)
         },
+        ServeSetting(key: "storage.s3.endpoint", help: "http(s)://HOST:PORT of an S3-compatible store: blobs go to its bucket (cluster mode)") {
+            $0.objectStorage.endpoint = try S3Endpoint($1)
+        },
+        ServeSetting(key: "storage.s3.bucket", help: "the bucket the blobs go to (it must exist)") { $0.objectStorage.bucket = $1 },
+        ServeSetting(key: "storage.s3.region", help: "the bucket's region (default us-east-1)") { $0.objectStorage.region = $1 },
+        ServeSetting(key: "storage.s3.prefix", help: "put before every object key, e.g. registry/") { $0.objectStorage.prefix = $1 },
+        ServeSetting(key: "storage.s3.access_key", help: "the store's access key id", alias: "AWS_ACCESS_KEY_ID") {
+            $0.objectStorage.accessKeyID = $1
+        },
+        ServeSetting(key: "storage.s3.secret_key", help: "the store's secret access key", alias: "AWS_SECRET_ACCESS_KEY") {
+            $0.objectStorage.secretAccessKey = $1
+        },
+        ServeSetting(key: "storage.s3.inline_limit", help: "blobs under this many bytes are kept in PostgreSQL, not in objects") {
+            $0.objectStorage.inlineLimit = Int(try number($1, in: 0...(5 << 20)))
+        },
+        ServeSetting(key: "storage.redirect", help: "blob GETs answer 307 with a presigned URL of the object (cluster mode)") {
+            $0.objectStorage.redirect = try boolean($1)
+        },
+        ServeSetting(key: "storage.cache_size", help: "bytes of memory for the object store's index rows and small blobs") {
+            $0.objectStorage.cacheBudget = Int(try number($1, in: 0...Limits.bytes))
+        },
         ServeSetting(key: "gc.interval", help: "seconds between garbage collection runs, 0 for on demand only") {
             $0.registry.collection.interval = try seconds($1)
         },
@@ -113,6 +135,12 @@ struct ServeSetting: Sendable {
     static func validate(_ configuration: RegistryServer.Configuration) throws {
         if let tls = configuration.tls, tls.certificate.isEmpty || tls.key.isEmpty {
             throw Invalid(description: "tls.certificate and tls.key (--tls-cert and --tls-key) must be given together")
+        }
+        if configuration.objectStorage.isConfigured {
+            _ = try configuration.objectStorage.s3Settings()
+            guard case .postgres = try MetadataLocation(url: configuration.metadataURL, dataDirectory: configuration.dataDirectory) else {
+                throw ObjectStorageSettingsError.needsPostgreSQL
+            }
         }
     }
 

@@ -173,6 +173,8 @@ public struct RemovalResult: Sendable, Equatable {
     public var blobs = 0
     /// Logical bytes of the blobs dropped from the index.
     public var bytes: UInt64 = 0
+
+    public init() {}
 }
 
 public struct CompactionResult: Sendable, Equatable {
@@ -183,6 +185,8 @@ public struct CompactionResult: Sendable, Equatable {
     public var blobsCopied = 0
     public var bytesCopied: UInt64 = 0
     public var bytesFreed: UInt64 = 0
+
+    public init() {}
 }
 
 /// One pack's live records against its size on disk.

@@ -19,6 +19,14 @@ public struct BlobInfo: Sendable, Hashable {
     public var storedSize: UInt64
     public var codec: BlobCodec
 
+    /// A blob stored elsewhere than in packs (the cluster's object store): verbatim, as pushed.
+    public init(digest: Digest, size: UInt64) {
+        self.digest = digest
+        self.size = size
+        self.storedSize = size
+        self.codec = .verbatim
+    }
+
     init(digest: Digest, location: BlobLocation) {
         self.digest = digest
         self.size = location.logicalLength

@@ -284,7 +284,8 @@ extension BlobStore {
         }
     }
 
-    static func newUploadID() -> String {
+    /// 32 random hex digits: an upload's id, unguessable, safe in a path or an object key.
+    public static func newUploadID() -> String {
         var generator = SystemRandomNumberGenerator()
         let high = generator.next() as UInt64
         let low = generator.next() as UInt64

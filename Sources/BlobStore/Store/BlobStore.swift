@@ -72,6 +72,9 @@ public final class BlobStore: Sendable {
         lock.release()
     }
 
+    /// Until `close()`.
+    public var isOpen: Bool { !closed.load(ordering: .acquiring) }
+
     func checkOpen() throws {
         if closed.load(ordering: .acquiring) { throw BlobStoreError.closed }
     }

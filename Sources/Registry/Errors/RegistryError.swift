@@ -1,6 +1,7 @@
 import BlobStore
 import Foundation
 import HTTPTypes
+import ObjectStore
 import Hummingbird
 import NIOCore
 import NIOHTTP1
@@ -64,6 +65,8 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
             self = Self.map(error)
         case let error as MetadataError:
             self = Self.map(error)
+        case let error as S3Error where error.kind == .unavailable:
+            self.init(.serviceUnavailable, .unavailable, "the object store is unavailable; try again later", headers: [.retryAfter: "5"])
         case let error as NIOTooManyBytesError:
             let limit = error.maxBytes.map { " of \($0) bytes" } ?? ""
             self.init(.contentTooLarge, .sizeInvalid, "the request body exceeds the limit\(limit)")

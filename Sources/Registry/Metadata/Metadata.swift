@@ -24,4 +24,9 @@ public struct Metadata: Sendable {
         integrity = IntegrityStore(database: database)
         signingKeys = SigningKeyStore(database: database)
     }
+
+    /// Whether the database answers a query now (readiness).
+    public func isReachable() async -> Bool {
+        (try? await database.read { try await $0.run("SELECT 1") }) != nil
+    }
 }

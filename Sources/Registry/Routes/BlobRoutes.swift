@@ -38,6 +38,13 @@ struct BlobRoutes {
         if request.method == .head {
             return Response(status: status, headers: headers)
         }
+        // The store sends the bytes itself (storage.redirect): the client follows the 307 and
+        // sends its Range there.
+        if let url = try await registry.store.redirectURL(for: digest) {
+            return Response(status: .temporaryRedirect, headers: [
+                .location: url, .dockerContentDigest: digest.description, .contentLength: "0", .cacheControl: "no-store",
+            ])
+        }
         let store = registry.store
         let metrics = registry.metrics
         let logger = registry.logger

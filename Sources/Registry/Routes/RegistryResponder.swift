@@ -214,8 +214,22 @@ public struct RegistryResponder: HTTPResponder {
         case .referrers: "referrers"
         case nil:
             if path.hasPrefix(ManagementPath.prefix) { "management" }
-            else { ["/health", "/metrics", "/token"].contains(path) ? String(path.dropFirst()) : "other" }
+            else { ["/health", "/ready", "/metrics", "/token"].contains(path) ? String(path.dropFirst()) : "other" }
         }
+    }
+
+    /// `/ready`: whether this node can serve requests now, for a load balancer's health check
+    /// (`/health` only says the process answers): the metadata database and the blob storage must
+    /// both answer. 503 names the one that does not.
+    private func readiness() async -> Response {
+        let registry = blobs.registry
+        async let database = registry.metadata.isReachable()
+        async let storage = registry.store.isReachable()
+        let (databaseUp, storageUp) = await (database, storage)
+        let lines = "database: \(databaseUp ? "ok" : "unavailable")\nstorage: \(storageUp ? "ok" : "unavailable")\n"
+        return Response(
+            status: databaseUp && storageUp ? .ok : .serviceUnavailable,
+            headers: [.contentType: "text/plain", .cacheControl: "no-store"], body: ResponseBody(byteBuffer: ByteBuffer(string: lines)))
     }
 
     private func route(
@@ -235,6 +249,9 @@ public struct RegistryResponder: HTTPResponder {
         }
         if request.uri.path == "/health" {
             return Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
+        }
+        if request.uri.path == "/ready" {
+            return await readiness()
         }
         if let managementPath = try ManagementPath.parse(request.uri.path) {
             return try await management.respond(request, managementPath, address: address)

@@ -27,6 +27,8 @@ public struct RegistryServer: Sendable {
         public var host: String = "127.0.0.1"
         public var port: Int = 5000
         public var store = BlobStoreOptions()
+        /// A bucket for the blobs instead of the data directory's packs: cluster mode.
+        public var objectStorage = ObjectStorageSettings()
         public var registry = RegistryOptions()
         public var auth = AuthSettings()
         /// nil: `none` on a loopback address, `token` anywhere else.
@@ -78,11 +80,24 @@ public struct RegistryServer: Sendable {
         self.logger = logger
     }
 
-    /// The blob store and metadata for the configured data directory.
+    /// The blob storage and metadata: the data directory's packs and SQLite database (or a
+    /// PostgreSQL one), or in cluster mode the bucket and PostgreSQL.
     public func openService() async throws -> RegistryService {
+        let location = try MetadataLocation(url: configuration.metadataURL, dataDirectory: configuration.dataDirectory)
+        if configuration.objectStorage.isConfigured {
+            guard case .postgres = location else { throw ObjectStorageSettingsError.needsPostgreSQL }
+            let database = try await location.open(logger: logger)
+            let store = try ObjectBlobStore(
+                settings: configuration.objectStorage, database: database, maxBlobSize: configuration.store.maxBlobSize)
+            do {
+                return try await RegistryService.open(store: store, database: database, options: configuration.registry, logger: logger)
+            } catch {
+                try? await store.close()
+                throw error
+            }
+        }
         let store: any BlobStorage = try await BlobStore.open(at: configuration.dataDirectory, options: configuration.store)
         do {
-            let location = try MetadataLocation(url: configuration.metadataURL, dataDirectory: configuration.dataDirectory)
             let database = try await location.open(logger: logger)
             return try await RegistryService.open(
                 store: store, database: database, options: configuration.registry,

@@ -69,5 +69,8 @@ public protocol BlobStorage: Sendable {
     func compact(deadShare: Double, limits: CompactionLimits, checkpoint: @Sendable (CollectionCheckpoint) -> Void)
         async throws -> CompactionResult
 
+    /// Whether the storage answers now (readiness).
+    func isReachable() async -> Bool
+
     func close() async throws
 }

@@ -15,6 +15,9 @@ extension BlobStore: BlobStorage {
 
     public func redirectURL(for digest: Digest) async throws -> String? { nil }
 
+    /// The data directory is this process's own: it answers while the store is open.
+    public func isReachable() async -> Bool { isOpen }
+
     public func put(expected: Digest, streaming chunk: UploadChunk) async throws -> BlobInfo {
         try await put(expected: expected) { appender in
             try await chunk.forEach(from: 0) { try await appender.write($0) }

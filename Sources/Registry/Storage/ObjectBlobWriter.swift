@@ -1,0 +1,108 @@
+import BlobStore
+import NIOCore
+import ObjectStore
+
+/// Streams one upload's bytes into the bucket: hashed once as they arrive, sent as multipart
+/// parts of whole MiB as soon as a part's worth is in, so that no node holds more than a part of
+/// a blob. Between requests, what did not make a part (the tail) and the hash state go into the
+/// upload's row; the next request, on any node, resumes from them.
+struct ObjectBlobWriter {
+    private(set) var state: ObjectUploadState
+    private var hasher: DigestHasher
+    /// Received bytes not in a part yet.
+    private var pending: ByteBuffer
+    private let client: S3Client
+    private let settings: ObjectStorageSettings
+    private let limit: UInt64
+
+    /// S3 takes parts of at least 5 MiB, but for the last.
+    static let minimumPart = 5 << 20
+
+    init(resuming state: ObjectUploadState, client: S3Client, settings: ObjectStorageSettings, limit: UInt64) throws {
+        self.state = state
+        hasher = try DigestHasher(algorithm: state.algorithm, restoring: state.hashState)
+        pending = ByteBuffer(bytes: state.tail)
+        self.client = client
+        self.settings = settings
+        self.limit = limit
+    }
+
+    var received: UInt64 { state.received }
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        guard state.received + UInt64(buffer.readableBytes) <= limit else { throw BlobStoreError.tooLarge(limit: limit) }
+        buffer.withUnsafeReadableBytes { hasher.update($0) }
+        state.received += UInt64(buffer.readableBytes)
+        pending.writeImmutableBuffer(buffer)
+        while pending.readableBytes >= settings.partSize {
+            try await sendPart(settings.partSize)
+        }
+    }
+
+    /// The end of a request that does not end the upload: whole MiB go out as a part if there
+    /// are enough for one, and the rest stays as the tail. Returns the state to save.
+    mutating func pause() async throws -> ObjectUploadState {
+        let whole = (pending.readableBytes >> BlockChecksums.blockShift) << BlockChecksums.blockShift
+        if whole >= Self.minimumPart { try await sendPart(whole) }
+        state.tail = Array(pending.readableBytesView)
+        state.hashState = hasher.exportState()
+        return state
+    }
+
+    /// The digest of everything received.
+    func digest() -> Digest { hasher.finalize() }
+
+    /// Puts the blob in place once every byte is in and checked: in a row (small, no part sent),
+    /// one object by one PUT (no part sent), or the multipart upload completed; then the sidecar.
+    /// Returns the row to record.
+    mutating func finish(as digest: Digest) async throws -> ObjectBlobRow {
+        if state.multipart == nil {
+            let checksums = BlockChecksums.of(pending)
+            if state.received < UInt64(settings.inlineLimit) {
+                return ObjectBlobRow(
+                    digest: digest, size: state.received, object: nil, inline: Array(pending.readableBytesView), checksums: checksums)
+            }
+            try await replace(state.object, with: pending)
+            state.checksums = checksums
+        } else {
+            if pending.readableBytes > 0 { try await sendPart(pending.readableBytes) }
+            try await client.completeMultipartUpload(state.object, uploadID: state.multipart ?? "", parts: state.parts)
+        }
+        let row = ObjectBlobRow(digest: digest, size: state.received, object: state.object, inline: nil, checksums: state.checksums)
+        try await replace(state.object + ".sums", with: ByteBuffer(bytes: ChecksumSidecar.encode(row)))
+        return row
+    }
+
+    /// Writes `key` once. If it is there, an earlier finish of this upload wrote it and failed
+    /// before the blob's row (no row can name an upload's object while its upload lives): it is
+    /// replaced, since this finish may carry other bytes.
+    private func replace(_ key: String, with body: ByteBuffer) async throws {
+        do {
+            try await client.putObject(key, body: body)
+        } catch let error as S3Error where error.kind == .preconditionFailed {
+            try await client.deleteObject(key)
+            try await client.putObject(key, body: body)
+        }
+    }
+
+    /// Drops what the bucket holds of this upload: its multipart upload, or the object and
+    /// sidecar a finish wrote before its row was refused.
+    func discard() async throws {
+        if let multipart = state.multipart {
+            try await client.abortMultipartUpload(state.object, uploadID: multipart)
+        }
+        try await client.deleteObjects([state.object, state.object + ".sums"])
+    }
+
+    private mutating func sendPart(_ count: Int) async throws {
+        guard let part = pending.readSlice(length: count) else { return }
+        if state.multipart == nil {
+            state.multipart = try await client.createMultipartUpload(state.object)
+        }
+        let number = state.parts.count + 1
+        let etag = try await client.uploadPart(state.object, uploadID: state.multipart ?? "", number: number, body: part)
+        state.parts.append(S3Part(number: number, etag: etag))
+        state.checksums.append(part)
+        pending.discardReadBytes()
+    }
+}
