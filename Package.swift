@@ -95,13 +95,13 @@ let package = Package(
             dependencies: ["BlobStore", "CrashWriter", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Helpers the test targets share: finding built executables, collecting a child's output.
-        .target(name: "TestSupport", dependencies: ["CStowageSystem"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CStowageSystem", "ObjectStore"], path: "Tests/TestSupport"),
         // The child process the crash test kills; a dependency of the tests so that it is built.
         .executableTarget(name: "CrashWriter", dependencies: ["BlobStore"], path: "Tests/CrashWriter"),
         .testTarget(
             name: "RegistryTests",
             dependencies: [
-                "Registry", "TestSupport",
+                "Registry", "ObjectStore", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

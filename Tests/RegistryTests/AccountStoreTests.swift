@@ -10,7 +10,7 @@ struct AccountStoreTests {
 
     // MARK: Users and organisations
 
-    @Test(arguments: DatabaseBackend.allCases) func usersAreCreatedListedDisabledAndEnabled(_ backend: DatabaseBackend) async throws {
+    @Test(arguments: DatabaseBackend.databases) func usersAreCreatedListedDisabledAndEnabled(_ backend: DatabaseBackend) async throws {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         let before = UnixTime.now()
@@ -31,7 +31,7 @@ struct AccountStoreTests {
         await #expect(throws: AccountError.unknownUser("nobody")) { try await store.accounts.setUserDisabled("nobody", disabled: true) }
     }
 
-    @Test(arguments: DatabaseBackend.allCases) func usersAndOrganisationsShareOneNamespace(_ backend: DatabaseBackend) async throws {
+    @Test(arguments: DatabaseBackend.databases) func usersAndOrganisationsShareOneNamespace(_ backend: DatabaseBackend) async throws {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         try await store.accounts.createUser("alice", admin: false)
@@ -45,7 +45,7 @@ struct AccountStoreTests {
         #expect(try await store.accounts.organisations().map(\.name) == ["acme"])
     }
 
-    @Test(arguments: DatabaseBackend.allCases) func theDatabaseItselfRefusesAnOwnerNameTakenByTheOtherKind(_ backend: DatabaseBackend) async throws {
+    @Test(arguments: DatabaseBackend.databases) func theDatabaseItselfRefusesAnOwnerNameTakenByTheOtherKind(_ backend: DatabaseBackend) async throws {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         try await store.accounts.createUser("alice", admin: false)
@@ -75,7 +75,7 @@ struct AccountStoreTests {
         #expect(try await store.accounts.createUser(name, admin: false).name == name)
     }
 
-    @Test(arguments: DatabaseBackend.allCases) func membershipsHaveOneRoleEach(_ backend: DatabaseBackend) async throws {
+    @Test(arguments: DatabaseBackend.databases) func membershipsHaveOneRoleEach(_ backend: DatabaseBackend) async throws {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         try await store.accounts.createOrganisation("acme")
@@ -109,7 +109,7 @@ struct AccountStoreTests {
 
     // MARK: Tokens
 
-    @Test(arguments: DatabaseBackend.allCases) func aTokenAuthenticatesItsUserAndIsStoredOnlyAsAHash(_ backend: DatabaseBackend) async throws {
+    @Test(arguments: DatabaseBackend.databases) func aTokenAuthenticatesItsUserAndIsStoredOnlyAsAHash(_ backend: DatabaseBackend) async throws {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         let accounts = AccountService(store: store.accounts)
@@ -142,7 +142,7 @@ struct AccountStoreTests {
         }
     }
 
-    @Test(arguments: DatabaseBackend.allCases) func tokensAreRandomAndDistinct(_ backend: DatabaseBackend) async throws {
+    @Test(arguments: DatabaseBackend.databases) func tokensAreRandomAndDistinct(_ backend: DatabaseBackend) async throws {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         try await store.accounts.createUser("alice", admin: false)
@@ -155,7 +155,7 @@ struct AccountStoreTests {
         #expect(seen.count == 20 && ids.count == 20)
     }
 
-    @Test(arguments: DatabaseBackend.allCases) func refusals(_ backend: DatabaseBackend) async throws {
+    @Test(arguments: DatabaseBackend.databases) func refusals(_ backend: DatabaseBackend) async throws {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         let accounts = AccountService(store: store.accounts)
@@ -196,7 +196,7 @@ struct AccountStoreTests {
         await #expect(throws: AccountError.unknownToken("000000000000")) { try await store.accounts.revokeToken(id: "000000000000") }
     }
 
-    @Test(arguments: DatabaseBackend.allCases) func expiredTokensAreRefused(_ backend: DatabaseBackend) async throws {
+    @Test(arguments: DatabaseBackend.databases) func expiredTokensAreRefused(_ backend: DatabaseBackend) async throws {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         let accounts = AccountService(store: store.accounts)
@@ -210,7 +210,7 @@ struct AccountStoreTests {
         #expect(record.isExpired(at: now + 3600) && !record.isExpired(at: now))
     }
 
-    @Test(arguments: DatabaseBackend.allCases) func tokenCreationChecksItsArguments(_ backend: DatabaseBackend) async throws {
+    @Test(arguments: DatabaseBackend.databases) func tokenCreationChecksItsArguments(_ backend: DatabaseBackend) async throws {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         try await store.accounts.createUser("alice", admin: false)
@@ -255,7 +255,7 @@ struct AccountStoreTests {
         #expect(try await storedLastUse() == start + 61)
     }
 
-    @Test(arguments: DatabaseBackend.allCases) func aTokenCreatedByAnotherConnectionIsSeenAndRevokedAtOnce(_ backend: DatabaseBackend) async throws {
+    @Test(arguments: DatabaseBackend.databases) func aTokenCreatedByAnotherConnectionIsSeenAndRevokedAtOnce(_ backend: DatabaseBackend) async throws {
         let database = try await ScratchDatabase(backend)
         let server = AccountService(store: try await database.open().accounts)
         let admin = try await database.open().accounts
@@ -268,7 +268,7 @@ struct AccountStoreTests {
 
     // MARK: Visibility and authorisation
 
-    @Test(arguments: DatabaseBackend.allCases) func packagesArePrivateUntilMadePublic(_ backend: DatabaseBackend) async throws {
+    @Test(arguments: DatabaseBackend.databases) func packagesArePrivateUntilMadePublic(_ backend: DatabaseBackend) async throws {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         let app = try RepositoryName(parsing: "alice/app")
@@ -280,7 +280,7 @@ struct AccountStoreTests {
         #expect(try await store.accounts.isPublic(app) == false)
     }
 
-    @Test(arguments: DatabaseBackend.allCases) func allowedActionsCombineUsersRolesAndVisibility(_ backend: DatabaseBackend) async throws {
+    @Test(arguments: DatabaseBackend.databases) func allowedActionsCombineUsersRolesAndVisibility(_ backend: DatabaseBackend) async throws {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         let accounts = AccountService(store: store.accounts)
@@ -316,7 +316,7 @@ struct AccountStoreTests {
 
     // MARK: Bootstrap and migration
 
-    @Test(arguments: DatabaseBackend.allCases) func bootstrapCreatesTheFirstAdminOnce(_ backend: DatabaseBackend) async throws {
+    @Test(arguments: DatabaseBackend.databases) func bootstrapCreatesTheFirstAdminOnce(_ backend: DatabaseBackend) async throws {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         let accounts = AccountService(store: store.accounts)
@@ -334,7 +334,7 @@ struct AccountStoreTests {
         #expect(try await store.accounts.bootstrapIfEmpty() == nil)
     }
 
-    @Test(arguments: DatabaseBackend.allCases) func noBootstrapOnceAUserExists(_ backend: DatabaseBackend) async throws {
+    @Test(arguments: DatabaseBackend.databases) func noBootstrapOnceAUserExists(_ backend: DatabaseBackend) async throws {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         try await store.accounts.createUser("alice", admin: false)

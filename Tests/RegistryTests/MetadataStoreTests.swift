@@ -9,7 +9,7 @@ import Testing
 struct MetadataStoreTests {
     private let database = ScratchDatabase()
 
-    @Test(arguments: DatabaseBackend.allCases) func blobLinksArePerRepository(_ backend: DatabaseBackend) async throws {
+    @Test(arguments: DatabaseBackend.databases) func blobLinksArePerRepository(_ backend: DatabaseBackend) async throws {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         let alice = name("alice/app"), bob = name("bob/app")
@@ -30,7 +30,7 @@ struct MetadataStoreTests {
         #expect(unlinked && !unlinkedAgain && !linkedAfter)
     }
 
-    @Test(arguments: DatabaseBackend.allCases) func repositoriesPageInLexicalOrder(_ backend: DatabaseBackend) async throws {
+    @Test(arguments: DatabaseBackend.databases) func repositoriesPageInLexicalOrder(_ backend: DatabaseBackend) async throws {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         for repository in ["c/x", "a/x", "b/y", "b/x"] {
@@ -46,7 +46,7 @@ struct MetadataStoreTests {
         #expect(past.isEmpty && empty.isEmpty)
     }
 
-    @Test(arguments: DatabaseBackend.allCases) func putManifestRecordsItsReferencesAndTags(_ backend: DatabaseBackend) async throws {
+    @Test(arguments: DatabaseBackend.databases) func putManifestRecordsItsReferencesAndTags(_ backend: DatabaseBackend) async throws {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         let repository = name("alice/app")
@@ -76,7 +76,7 @@ struct MetadataStoreTests {
         #expect(referenced == [record.digest, digest(1), digest(2), digest(11), digest(12)])
     }
 
-    @Test(arguments: DatabaseBackend.allCases) func putManifestIsIdempotentPerRepository(_ backend: DatabaseBackend) async throws {
+    @Test(arguments: DatabaseBackend.databases) func putManifestIsIdempotentPerRepository(_ backend: DatabaseBackend) async throws {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         let alice = name("alice/app"), bob = name("bob/app")
@@ -97,7 +97,7 @@ struct MetadataStoreTests {
         #expect(aliceTags == ["v1", "v2"] && bobTags.isEmpty)
     }
 
-    @Test(arguments: DatabaseBackend.allCases) func puttingATagMovesIt(_ backend: DatabaseBackend) async throws {
+    @Test(arguments: DatabaseBackend.databases) func puttingATagMovesIt(_ backend: DatabaseBackend) async throws {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         let repository = name("alice/app")
@@ -112,7 +112,7 @@ struct MetadataStoreTests {
         #expect(firstTags == ["v1"] && secondTags == ["latest"])
     }
 
-    @Test(arguments: DatabaseBackend.allCases) func deletingAVersionHidesItButKeepsItsBlobsMarkedForTheRestoreWindow(_ backend: DatabaseBackend) async throws {
+    @Test(arguments: DatabaseBackend.databases) func deletingAVersionHidesItButKeepsItsBlobsMarkedForTheRestoreWindow(_ backend: DatabaseBackend) async throws {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         let repository = name("alice/app")
@@ -137,7 +137,7 @@ struct MetadataStoreTests {
         #expect(afterWindow == [kept.digest])
     }
 
-    @Test(arguments: DatabaseBackend.allCases) func deletingATagKeepsTheManifest(_ backend: DatabaseBackend) async throws {
+    @Test(arguments: DatabaseBackend.databases) func deletingATagKeepsTheManifest(_ backend: DatabaseBackend) async throws {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         let repository = name("alice/app")
@@ -155,7 +155,7 @@ struct MetadataStoreTests {
         #expect(kept == record.head)
     }
 
-    @Test(arguments: DatabaseBackend.allCases) func tagsPageInLexicalOrder(_ backend: DatabaseBackend) async throws {
+    @Test(arguments: DatabaseBackend.databases) func tagsPageInLexicalOrder(_ backend: DatabaseBackend) async throws {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         let repository = name("alice/app")
@@ -171,7 +171,7 @@ struct MetadataStoreTests {
         #expect(elsewhere.isEmpty)
     }
 
-    @Test(arguments: DatabaseBackend.allCases) func referrersAreFilteredBySubjectRepositoryAndArtifactType(_ backend: DatabaseBackend) async throws {
+    @Test(arguments: DatabaseBackend.databases) func referrersAreFilteredBySubjectRepositoryAndArtifactType(_ backend: DatabaseBackend) async throws {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         let repository = name("alice/app")
@@ -219,7 +219,7 @@ struct MetadataStoreTests {
         #expect(first && second)
     }
 
-    @Test(arguments: DatabaseBackend.allCases) func uploadSessions(_ backend: DatabaseBackend) async throws {
+    @Test(arguments: DatabaseBackend.databases) func uploadSessions(_ backend: DatabaseBackend) async throws {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         try await store.uploads.createUpload(id: "u1", in: name("alice/app"))
@@ -268,7 +268,7 @@ struct MetadataStoreTests {
         }
     }
 
-    @Test(arguments: DatabaseBackend.allCases) func concurrentPutsAllLand(_ backend: DatabaseBackend) async throws {
+    @Test(arguments: DatabaseBackend.databases) func concurrentPutsAllLand(_ backend: DatabaseBackend) async throws {
         let database = try await ScratchDatabase(backend)
         let store = try await database.open()
         let repository = name("alice/app")

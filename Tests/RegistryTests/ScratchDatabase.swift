@@ -23,7 +23,7 @@ final class ScratchDatabase: Sendable {
     init(_ backend: DatabaseBackend) async throws {
         self.backend = backend
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        postgresURL = backend == .postgres ? try await PostgresTestCluster.createDatabase() : nil
+        postgresURL = backend == .sqlite ? nil : try await PostgresTestCluster.createDatabase()
     }
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }
@@ -36,7 +36,7 @@ final class ScratchDatabase: Sendable {
     func openDatabase(readingOnly: Bool = false) async throws -> any Database {
         switch backend {
         case .sqlite: readingOnly ? try SQLiteDatabase(readingOnly: path) : try SQLiteDatabase(path: path)
-        case .postgres: try await PostgreSQLDatabase(try settings, readingOnly: readingOnly, logger: Self.logger)
+        case .postgres, .cluster: try await PostgreSQLDatabase(try settings, readingOnly: readingOnly, logger: Self.logger)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ObjectStore
 import Synchronization
 
 /// The S3-compatible store the cluster tests run against: the radosgw `STOWAGE_TEST_S3_ENDPOINT`
@@ -15,6 +16,41 @@ public enum RadosgwTestCluster {
     /// The store, started on first use; waits off the cooperative pool.
     public static func endpoint() async throws -> Endpoint {
         try await PostgresTestCluster.offPool { try shared }
+    }
+
+    /// A new, empty bucket on the store (which starts on first use).
+    public static func freshBucket() async throws -> Bucket {
+        let endpoint = try await endpoint()
+        let bucket = Bucket(endpoint: endpoint, name: bucketName())
+        let client = S3Client(settings: bucket.settings)
+        do {
+            try await client.createBucket()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        return bucket
+    }
+
+    /// A bucket of the test store and what reaches it.
+    public struct Bucket: Sendable {
+        public let endpoint: Endpoint
+        public let name: String
+
+        public var settings: S3Settings {
+            S3Settings(
+                endpoint: try! S3Endpoint(endpoint.url), bucket: name,
+                credentials: S3Credentials(accessKeyID: endpoint.accessKeyID, secretAccessKey: endpoint.secretAccessKey))
+        }
+
+        /// `stowage serve`'s variables for it.
+        public var environment: [String: String] {
+            [
+                "STOWAGE_STORAGE_S3_ENDPOINT": endpoint.url, "STOWAGE_STORAGE_S3_BUCKET": name,
+                "AWS_ACCESS_KEY_ID": endpoint.accessKeyID, "AWS_SECRET_ACCESS_KEY": endpoint.secretAccessKey,
+            ]
+        }
     }
 
     /// A fresh bucket name, unique in this run.

@@ -173,6 +173,10 @@ public struct RemovalResult: Sendable, Equatable {
     public var blobs = 0
     /// Logical bytes of the blobs dropped from the index.
     public var bytes: UInt64 = 0
+    /// Bytes given back to the storage by the removal itself: none in packs, whose space only
+    /// compaction returns; all of them in the cluster store (objects deleted, and rows whose
+    /// space PostgreSQL reuses).
+    public var bytesFreed: UInt64 = 0
 
     public init() {}
 }

@@ -134,6 +134,7 @@ public actor GarbageCollector {
                 let removal = try await store.remove(swept)
                 report.deletedBlobs += removal.blobs
                 report.deletedBytes += removal.bytes
+                report.bytesFreed += removal.bytesFreed
                 try await metadata.collection.endSweep(swept)
             } catch {
                 liveness.endSweep(taken)
@@ -152,7 +153,7 @@ public actor GarbageCollector {
         report.compactedBlobs = compaction.blobsCopied
         report.compactedBytes = compaction.bytesCopied
         report.packsDeleted = compaction.packsDeleted
-        report.bytesFreed = compaction.bytesFreed
+        report.bytesFreed += compaction.bytesFreed
         if report.deletedBlobs > 0 || !report.purged.isEmpty { try await metadata.collection.shrinkDatabase() }
         try phase("compacted", &report, &lap)
         return finish(report, since: clock)

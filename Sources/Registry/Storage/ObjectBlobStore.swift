@@ -289,6 +289,7 @@ public final class ObjectBlobStore: BlobStorage {
             rows.remove(blob.digest)
             result.blobs += 1
             result.bytes += blob.size
+            result.bytesFreed += blob.size
         }
         let objects = deleted.compactMap(\.object)
         try await client.deleteObjects(objects + objects.map { $0 + ".sums" })

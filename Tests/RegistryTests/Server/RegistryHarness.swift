@@ -14,6 +14,8 @@ struct RegistryHarness {
     let service: RegistryService
     /// The server's data directory.
     let directory: String
+    /// The bucket the blobs go to, on the cluster backend.
+    let bucket: RadosgwTestCluster.Bucket?
 
     /// `backend` chooses where the metadata lives: the data directory's SQLite file, or a fresh
     /// database on the test PostgreSQL server.
@@ -30,7 +32,14 @@ struct RegistryHarness {
         configuration.dataDirectory = directory
         configuration.port = 0
         let database = try await ScratchDatabase(backend)
-        if backend == .postgres { configuration.metadataURL = try database.url }
+        if backend != .sqlite { configuration.metadataURL = try database.url }
+        let bucket = backend == .cluster ? try await RadosgwTestCluster.freshBucket() : nil
+        if let fresh = bucket {
+            configuration.objectStorage.endpoint = fresh.settings.endpoint
+            configuration.objectStorage.bucket = fresh.name
+            configuration.objectStorage.accessKeyID = fresh.endpoint.accessKeyID
+            configuration.objectStorage.secretAccessKey = fresh.endpoint.secretAccessKey
+        }
         configure(&configuration)
         var logger = logs?.logger() ?? Logger(label: "test")
         if logs == nil { logger.logLevel = .warning }
@@ -38,7 +47,7 @@ struct RegistryHarness {
         let service = try await server.openService()
         do {
             try await server.application(service, accessLog: accessLog).test(.live) { client in
-                try await body(RegistryHarness(client: client, service: service, directory: directory))
+                try await body(RegistryHarness(client: client, service: service, directory: directory, bucket: bucket))
             }
         } catch {
             try await service.store.close()
