@@ -109,7 +109,7 @@ let package = Package(
             ]
         ),
         // Depends on the executable so that `swift build --build-tests` builds the binary it runs.
-        .testTarget(name: "StowageTests", dependencies: ["stowage", "stowage-fsck", "BlobStore", "TestSupport"]),
+        .testTarget(name: "StowageTests", dependencies: ["stowage", "stowage-fsck", "BlobStore", "ObjectStore", "TestSupport"]),
         // The S3 client against AWS's published signatures and a real radosgw (Tools/radosgw-test-cluster.sh).
         .testTarget(name: "ObjectStoreTests", dependencies: ["ObjectStore", "TestSupport"]),
         // Fault injection on real stores, checked and repaired by the built stowage-fsck.

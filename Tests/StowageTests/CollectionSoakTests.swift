@@ -1,5 +1,6 @@
 import BlobStore
 import Foundation
+import ObjectStore
 import Synchronization
 import TestSupport
 import Testing
@@ -86,13 +87,24 @@ struct CollectionSoakTests {
         return sizes
     }
 
+    /// Objects and bytes in the bucket (none without one).
+    static func bucketUsage(_ bucket: RadosgwTestCluster.Bucket?) async throws -> (objects: Int, bytes: UInt64) {
+        guard let bucket else { return (0, 0) }
+        let client = S3Client(settings: bucket.settings)
+        let objects = try await client.allObjects()
+        try await client.shutdown()
+        return (objects.count, objects.reduce(0) { $0 + $1.size })
+    }
+
     static func directorySize(_ path: String) -> Int {
         fileSizes(path).values.reduce(0, +)
     }
 
     @Test(arguments: DatabaseBackend.allCases) func pushPullDeleteRestoreWhileCollecting(_ backend: DatabaseBackend) async throws {
         let seconds = Double(ProcessInfo.processInfo.environment["STOWAGE_SOAK_SECONDS"] ?? "") ?? 15
-        let server = try await ServerProcess.start(arguments: try await backend.serveArguments(), environment: Self.environment)
+        let bucket = backend == .cluster ? try await RadosgwTestCluster.freshBucket() : nil
+        let server = try await ServerProcess.start(
+            arguments: try await backend.serveArguments(), environment: Self.environment.merging(bucket?.environment ?? [:]) { $1 })
         let client = WireClient(server: server)
         let emptySize = Self.directorySize(server.dataDirectory)
         // Layers shared between images and packages; one is large enough for a solo pack.
@@ -221,6 +233,7 @@ struct CollectionSoakTests {
             #expect(try await server.request("DELETE", "/api/v1/packages/\(name)").status == 204)
         }
         let fullSize = Self.directorySize(server.dataDirectory)
+        let fullBucket = try await Self.bucketUsage(bucket)
         // Metadata times are whole seconds: the window, then the grace period, pass within a
         // few runs a second apart.
         var report: [String: Any] = [:]
@@ -232,6 +245,11 @@ struct CollectionSoakTests {
         report = try await client.collect(dryRun: true)
         let finalSize = Self.directorySize(server.dataDirectory)
         #expect(report["blobs"] as? Int == 0, "every blob collected: \(report)")
+        if bucket != nil {
+            // On a cluster the bytes were in the bucket: its objects go with the blobs.
+            let finalBucket = try await Self.bucketUsage(bucket)
+            #expect(fullBucket.objects > 0 && finalBucket.objects == 0 && finalBucket.bytes == 0, "bucket before \(fullBucket), after \(finalBucket)")
+        }
         // What is left is the database's free pages: the packs are all gone.
         #expect(Self.fileSizes(server.dataDirectory).keys.filter { $0.hasSuffix(".pack") }.isEmpty)
         #expect(

@@ -156,8 +156,10 @@ final class ServerProcess: @unchecked Sendable {
 extension ServerProcess {
     /// Runs `body` against a fresh server, then stops it with SIGTERM whatever happened, and
     /// returns its exit status alongside (the caller expects 0).
-    static func with(arguments: [String] = [], _ body: (ServerProcess) async throws -> Void) async throws -> Int32? {
-        let server = try await start(arguments: arguments)
+    static func with(
+        arguments: [String] = [], environment: [String: String] = [:], _ body: (ServerProcess) async throws -> Void
+    ) async throws -> Int32? {
+        let server = try await start(arguments: arguments, environment: environment)
         do {
             try await body(server)
         } catch {

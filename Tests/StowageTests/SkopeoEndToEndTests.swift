@@ -32,7 +32,7 @@ struct SkopeoEndToEndTests {
         let image = layout.image
         #expect(image.layers.map(\.mediaType) == [OCITestLayout.gzipLayerType, OCITestLayout.zstdLayerType, OCITestLayout.gzipLayerType])
 
-        let status = try await ServerProcess.with(arguments: try await backend.serveArguments()) { server in
+        let status = try await ServerProcess.with(arguments: try await backend.serveArguments(), environment: try await backend.serveEnvironment()) { server in
             let remote = "docker://\(server.host)/alice/app/img"
             try await Self.skopeo(["copy", "--preserve-digests", "--dest-tls-verify=false", "oci:\(layout.directory.path):v1", "\(remote):v1"])
             // A second tag of the same image: every blob is already there.
@@ -85,7 +85,7 @@ struct SkopeoEndToEndTests {
         defer { try? FileManager.default.removeItem(at: root) }
         let layout = try await OCITestLayout.build(in: root)
 
-        let status = try await ServerProcess.with(arguments: try await backend.serveArguments()) { server in
+        let status = try await ServerProcess.with(arguments: try await backend.serveArguments(), environment: try await backend.serveEnvironment()) { server in
             let remote = "docker://\(server.host)/alice/app/multi"
             try await Self.skopeo(["copy", "--all", "--preserve-digests", "--dest-tls-verify=false", "oci:\(layout.directory.path):multi", "\(remote):latest"])
 
