@@ -7,14 +7,18 @@ import Testing
 /// its public URL in challenges; skopeo logs in, pushes and pulls through the proxy.
 @Suite("Behind nginx", .timeLimit(.minutes(2)))
 struct ProxyTests {
-    /// nginx on `port` with the README's settings, forwarding to `upstream`.
+    /// nginx on `port` with the README's settings, forwarding to `upstreams` in turn (round
+    /// robin), over TLS with `authority`'s certificate or plain HTTP without.
     final class Nginx: @unchecked Sendable {
         // @unchecked: the process is driven only by the test that started it.
         let directory: URL
         private let process: Spawned
 
-        init(port: Int, upstream: Int, authority: TLSTests.Authority) throws {
+        init(port: Int, upstreams: [Int], authority: TLSTests.Authority?) throws {
             directory = try SkopeoEndToEndTests.temporaryDirectory()
+            let listen = authority.map {
+                "listen 127.0.0.1:\(port) ssl http2;\n ssl_certificate \($0.certificate);\n ssl_certificate_key \($0.key);"
+            } ?? "listen 127.0.0.1:\(port);"
             let config = """
                 worker_processes 1;
                 error_log \(directory.path)/error.log;
@@ -26,17 +30,20 @@ struct ProxyTests {
                     fastcgi_temp_path \(directory.path)/fastcgi;
                     uwsgi_temp_path \(directory.path)/uwsgi;
                     scgi_temp_path \(directory.path)/scgi;
+                    upstream stowage {
+                        \(upstreams.map { "server 127.0.0.1:\($0);" }.joined(separator: "\n"))
+                        keepalive 16;
+                    }
                     server {
-                        listen 127.0.0.1:\(port) ssl http2;
-                        ssl_certificate     \(authority.certificate);
-                        ssl_certificate_key \(authority.key);
+                        \(listen)
                         client_max_body_size 0;
                         proxy_request_buffering off;
                         proxy_buffering off;
                         proxy_read_timeout 900s;
                         proxy_send_timeout 900s;
                         location / {
-                            proxy_pass http://127.0.0.1:\(upstream);
+                            proxy_pass http://stowage;
+                            proxy_set_header Connection        "";
                             proxy_http_version 1.1;
                             proxy_set_header Host              $host;
                             proxy_set_header X-Forwarded-For   $proxy_add_x_forwarded_for;
@@ -87,7 +94,7 @@ struct ProxyTests {
         let publicURL = "https://127.0.0.1:\(proxyPort)"
         let environment = ["STOWAGE_PUBLIC_URL": publicURL, "STOWAGE_TRUSTED_PROXIES": "127.0.0.1", "STOWAGE_ACCESS_LOG": "json"]
         let server = try await ServerProcess.start(arguments: ["--auth", "token"], environment: environment)
-        let nginx = try Nginx(port: proxyPort, upstream: server.port, authority: authority)
+        let nginx = try Nginx(port: proxyPort, upstreams: [server.port], authority: authority)
         defer { nginx.stop() }
         do {
             let data = server.dataDirectory

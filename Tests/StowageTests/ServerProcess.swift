@@ -139,6 +139,13 @@ final class ServerProcess: @unchecked Sendable {
     func request(
         _ method: String, _ path: String, accept: String? = nil, headers: [String: String] = [:], body: Data? = nil
     ) async throws -> Response {
+        try await Self.request(to: host, method, path, accept: accept, headers: headers, body: body)
+    }
+
+    /// A plain HTTP request to `host` (`127.0.0.1:PORT`): a server, or a proxy in front of several.
+    static func request(
+        to host: String, _ method: String, _ path: String, accept: String? = nil, headers: [String: String] = [:], body: Data? = nil
+    ) async throws -> Response {
         var request = URLRequest(url: URL(string: "http://\(host)\(path)")!)
         request.httpMethod = method
         request.timeoutInterval = 60

@@ -20,8 +20,10 @@ public enum RadosgwTestCluster {
 
     /// A new, empty bucket on the store (which starts on first use).
     public static func freshBucket() async throws -> Bucket {
-        let endpoint = try await endpoint()
-        let bucket = Bucket(endpoint: endpoint, name: bucketName())
+        try await create(Bucket(endpoint: try await endpoint(), name: bucketName()))
+    }
+
+    private static func create(_ bucket: Bucket) async throws -> Bucket {
         let client = S3Client(settings: bucket.settings)
         do {
             try await client.createBucket()
@@ -71,7 +73,7 @@ public enum RadosgwTestCluster {
                 }
                 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-radosgw-\(getpid())").path
                 state.directory = directory
-                _ = killAtExit
+                _ = RadosgwTestCluster.killAtExit
                 let endpoint = try start(directory: directory, port: try PostgresTestCluster.freePort(following: 2))
                 state.endpoint = endpoint
                 return endpoint
@@ -91,21 +93,63 @@ public enum RadosgwTestCluster {
         return Endpoint(url: words[0], accessKeyID: String(key), secretAccessKey: String(secret))
     }
 
+    /// A one-node Ceph cluster of the caller's own, whose gateway the fault tests stop and start
+    /// again; killed and removed when the test process exits.
+    public final class Private: Sendable {
+        public let endpoint: Endpoint
+        let directory: String
+
+        private init(directory: String, endpoint: Endpoint) {
+            self.directory = directory
+            self.endpoint = endpoint
+        }
+
+        /// A new cluster, started (about ten seconds).
+        public static func start() async throws -> Private {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-radosgw-\(UUID().uuidString)").path
+            RadosgwTestCluster.state.withLock { $0.privateDirectories.append(directory) }
+            _ = RadosgwTestCluster.killAtExit
+            let endpoint = try await PostgresTestCluster.offPool {
+                try RadosgwTestCluster.start(directory: directory, port: try PostgresTestCluster.freePort(following: 2))
+            }
+            return Private(directory: directory, endpoint: endpoint)
+        }
+
+        /// A bucket on this store.
+        public func freshBucket() async throws -> Bucket {
+            try await RadosgwTestCluster.create(Bucket(endpoint: endpoint, name: RadosgwTestCluster.bucketName()))
+        }
+
+        /// Kills the gateway: the store stops answering (its data stays).
+        public func stopGateway() async throws { try await run("gateway-stop") }
+
+        public func startGateway() async throws { try await run("gateway-start") }
+
+        private func run(_ command: String) async throws {
+            let directory = directory
+            let run = try await PostgresTestCluster.offPool { try ChildRun.run(RadosgwTestCluster.script, [command, directory]) }
+            guard run.status == 0 else { throw Spawned.Failure(description: "radosgw \(command): \(run)") }
+        }
+    }
+
     public static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Tools/radosgw-test-cluster.sh")
 
     private struct State {
         var endpoint: Endpoint?
         var directory: String?
+        var privateDirectories: [String] = []
     }
 
     private static let state = Mutex(State())
 
     private static let killAtExit: Void = {
         atexit {
-            guard let directory = RadosgwTestCluster.state.withLock({ $0.directory }) else { return }
-            _ = try? ChildRun.run(RadosgwTestCluster.script, ["kill", directory])
-            try? FileManager.default.removeItem(atPath: directory)
+            let directories = RadosgwTestCluster.state.withLock { [$0.directory].compactMap { $0 } + $0.privateDirectories }
+            for directory in directories {
+                _ = try? ChildRun.run(RadosgwTestCluster.script, ["kill", directory])
+                try? FileManager.default.removeItem(atPath: directory)
+            }
         }
     }()
 }
