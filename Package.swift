@@ -85,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "stowage-fsck",
             dependencies: [
-                "BlobStore", "Registry", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "BlobStore", "Registry", "ObjectStore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tools/stowage-fsck"

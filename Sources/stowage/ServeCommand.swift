@@ -62,12 +62,14 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "stowage")
         logger.logLevel = .info
         let server = RegistryServer(configuration: configuration, logger: logger)
-        let dataDirectory = configuration.dataDirectory
+        let storage = configuration.objectStorage.isConfigured
+            ? "blobs in \(configuration.objectStorage.endpoint.map { "\($0)" } ?? "")/\(configuration.objectStorage.bucket ?? "")"
+            : "data in \(configuration.dataDirectory)"
         let scheme = configuration.tls == nil ? "http" : "https"
         let output = FileHandle.standardOutput
         try await server.run(announce: { output.write(Data(($0 + "\n").utf8)) }) { host, port in
             // One line on standard output once the socket is bound: scripts and tests wait for it.
-            FileHandle.standardOutput.write(Data("stowage: listening on \(scheme)://\(host):\(port) (data in \(dataDirectory))\n".utf8))
+            FileHandle.standardOutput.write(Data("stowage: listening on \(scheme)://\(host):\(port) (\(storage))\n".utf8))
         }
     }
 }

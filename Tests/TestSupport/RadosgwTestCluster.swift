@@ -107,10 +107,11 @@ public enum RadosgwTestCluster {
         /// A new cluster, started (about ten seconds).
         public static func start() async throws -> Private {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-radosgw-\(UUID().uuidString)").path
-            RadosgwTestCluster.state.withLock { $0.privateDirectories.append(directory) }
-            _ = RadosgwTestCluster.killAtExit
             let endpoint = try await PostgresTestCluster.offPool {
-                try RadosgwTestCluster.start(directory: directory, port: try PostgresTestCluster.freePort(following: 2))
+                // Off the pool: the shared cluster's first start holds the lock for seconds.
+                RadosgwTestCluster.state.withLock { $0.privateDirectories.append(directory) }
+                _ = RadosgwTestCluster.killAtExit
+                return try RadosgwTestCluster.start(directory: directory, port: try PostgresTestCluster.freePort(following: 2))
             }
             return Private(directory: directory, endpoint: endpoint)
         }

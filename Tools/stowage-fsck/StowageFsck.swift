@@ -2,6 +2,7 @@ import ArgumentParser
 import BlobStore
 import Foundation
 import Logging
+import ObjectStore
 import Registry
 
 /// `stowage-fsck`: checks a Stowage data directory at every level and repairs what can be
@@ -32,6 +33,17 @@ struct StowageFsck: AsyncParsableCommand {
         name: .customLong("metadata-url"),
         help: "PostgreSQL database of the metadata, postgres://USER:PASSWORD@HOST:PORT/DATABASE (default $STOWAGE_METADATA_URL, else DATA/metadata.db).")
     var metadataURL: String?
+
+    @Option(
+        name: .customLong("s3-endpoint"),
+        help: "A cluster's S3 store, http(s)://HOST:PORT (default $STOWAGE_STORAGE_S3_ENDPOINT): check its bucket and the PostgreSQL --metadata-url instead of a data directory. Credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.")
+    var s3Endpoint: String?
+
+    @Option(name: .customLong("s3-bucket"), help: "The cluster's bucket (default $STOWAGE_STORAGE_S3_BUCKET).")
+    var s3Bucket: String?
+
+    @Option(name: .customLong("s3-prefix"), help: "The cluster's key prefix (default $STOWAGE_STORAGE_S3_PREFIX).")
+    var s3Prefix: String?
 
     @Option(help: "How deep to read: structure, scrub or verify.")
     var level: CheckLevel = .structure
@@ -64,6 +76,18 @@ struct StowageFsck: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let storage = try objectStorage() {
+            let report: ClusterFsckReport
+            do {
+                report = try await checkCluster(storage)
+            } catch {
+                StandardError.write("stowage-fsck: \((error as? FsckFailure)?.message ?? "\(error)")\n")
+                throw ExitCode(2)
+            }
+            print(json ? try report.json() : report.summary(), terminator: json ? "\n" : "")
+            if !report.isClean { throw ExitCode(1) }
+            return
+        }
         let report: FsckReport
         do {
             report = try await repair ? checkAndRepair() : check()
@@ -112,6 +136,60 @@ struct StowageFsck: AsyncParsableCommand {
             repair: FsckReport.RepairSummary(
                 storeFindings: found.findings, referenceFindings: referencesFound?.problems ?? [], store: storeRepair,
                 references: referencesRepair))
+    }
+
+    /// The cluster's storage settings, when the flags or the environment name a bucket.
+    private func objectStorage() throws -> ObjectStorageSettings? {
+        let environment = ProcessInfo.processInfo.environment
+        var settings = ObjectStorageSettings()
+        if let endpoint = s3Endpoint ?? environment["STOWAGE_STORAGE_S3_ENDPOINT"] { settings.endpoint = try S3Endpoint(endpoint) }
+        settings.bucket = s3Bucket ?? environment["STOWAGE_STORAGE_S3_BUCKET"]
+        settings.prefix = s3Prefix ?? environment["STOWAGE_STORAGE_S3_PREFIX"] ?? ""
+        if let region = environment["STOWAGE_STORAGE_S3_REGION"] { settings.region = region }
+        settings.accessKeyID = environment["STOWAGE_STORAGE_S3_ACCESS_KEY"] ?? environment["AWS_ACCESS_KEY_ID"]
+        settings.secretAccessKey = environment["STOWAGE_STORAGE_S3_SECRET_KEY"] ?? environment["AWS_SECRET_ACCESS_KEY"]
+        guard settings.isConfigured else { return nil }
+        _ = try settings.s3Settings()
+        return settings
+    }
+
+    /// The bucket and its rows, then the references over what was found good; with --repair,
+    /// both mended (beside running nodes: a repair deletes no object and writes rows only for
+    /// objects that verify).
+    private func checkCluster(_ settings: ObjectStorageSettings) async throws -> ClusterFsckReport {
+        guard let metadata = try await openMetadata(writable: repair) else {
+            throw FsckFailure(message: "a cluster's metadata is in PostgreSQL: give --metadata-url (or STOWAGE_METADATA_URL)")
+        }
+        guard metadata.database.dialect == .postgres else { throw ObjectStorageSettingsError.needsPostgreSQL }
+        let store = try ObjectBlobStore(settings: settings, database: metadata.database, maxBlobSize: .max)
+        do {
+            var checker = ObjectStoreChecker(store: store)
+            checker.level = level
+            let found = try await checker.run()
+            var references = ReferenceChecker(metadata: metadata.integrity, contents: ObjectStoreContents(store: store, report: found))
+            references.checkLayers = layers
+            let referencesFound = try await references.run()
+            var report = ClusterFsckReport(
+                bucket: "\(settings.endpoint.map { "\($0)" } ?? "")/\(settings.bucket ?? "")", level: level, layers: layers, store: found,
+                references: referencesFound)
+            if repair {
+                let storeRepair = try await checker.repair(found)
+                let after = storeRepair.isEmpty ? found : try await checker.run()
+                references = ReferenceChecker(metadata: metadata.integrity, contents: ObjectStoreContents(store: store, report: after))
+                references.checkLayers = layers
+                let checked = try await references.run()
+                let referencesRepair = try await references.repair(checked)
+                report = ClusterFsckReport(
+                    bucket: report.bucket, level: level, layers: layers, store: after,
+                    references: referencesRepair.isEmpty ? checked : try await references.run(),
+                    repair: .init(storeFindings: found.findings, referenceFindings: referencesFound.problems, store: storeRepair, references: referencesRepair))
+            }
+            try await store.close()
+            return report
+        } catch {
+            try? await store.close()
+            throw error
+        }
     }
 
     private func checkStore() async throws -> StoreReport {

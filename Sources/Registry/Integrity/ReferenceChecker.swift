@@ -10,14 +10,14 @@ import BlobStore
 /// at a manifest, every index child and subject is accounted for, and (with `checkLayers`) an
 /// image config's `rootfs.diff_ids` match its layers' uncompressed digests.
 ///
-/// It reads the metadata in one snapshot and the blobs through `StoreContents`, the blobs the
+/// It reads the metadata in one snapshot and the blobs through `BlobContents`, the blobs the
 /// store check found good; so a blob whose record is damaged counts as missing.
 public struct ReferenceChecker: Sendable {
     public var checkLayers = false
     let metadata: IntegrityStore
-    let contents: StoreContents
+    let contents: any BlobContents
 
-    public init(metadata: IntegrityStore, contents: StoreContents) {
+    public init(metadata: IntegrityStore, contents: any BlobContents) {
         self.metadata = metadata
         self.contents = contents
     }

@@ -29,6 +29,21 @@ struct ObjectBlobIndex: Sendable {
         }
     }
 
+    /// A row without its bytes, for fsck.
+    struct Entry: Sendable {
+        let digest: Digest
+        let size: UInt64
+        let object: String?
+    }
+
+    func entries() async throws -> [Entry] {
+        try await database.scan { db in
+            try await db.rows("SELECT digest, size, object FROM object_blobs ORDER BY digest") { row in
+                Entry(digest: try row.digest(at: 0), size: UInt64(row.integer(at: 1)), object: row.optionalText(at: 2))
+            }
+        }
+    }
+
     func all() async throws -> [BlobInfo] {
         try await database.scan { db in
             try await db.rows("SELECT digest, size FROM object_blobs ORDER BY digest") { row in

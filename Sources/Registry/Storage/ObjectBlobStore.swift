@@ -276,6 +276,33 @@ public final class ObjectBlobStore: BlobStorage {
         return hasher.finalize()
     }
 
+    // MARK: Checks
+
+    /// Reads the blob through the checked path (every block against its checksum, which throws
+    /// `BlobStoreError.integrity`); with `hashing`, returns the digest of what was read.
+    func digest(of digest: Digest, hashing: Bool) async throws -> Digest? {
+        guard let row = try await index.lookup(digest) else { throw BlobStoreError.blobUnknown(digest) }
+        if let inline = row.inline {
+            guard BlockChecksums.of(ByteBuffer(bytes: inline)) == row.checksums else {
+                throw BlobStoreError.integrity(digest: digest, reason: "its bytes in object_blobs fail their checksum")
+            }
+        }
+        guard hashing else {
+            if let object = row.object {
+                try await readObject(object, row: row, range: 0..<row.size, allocator: ByteBufferAllocator()) { _ in }
+            }
+            return nil
+        }
+        return try await hash(row, algorithm: digest.algorithm)
+    }
+
+    /// Whether the object `row` describes (from its sidecar) holds exactly the blob: every block
+    /// checked and the digest recomputed.
+    func verify(_ row: ObjectBlobRow) async throws -> Bool {
+        guard let object = row.object, let info = try await client.headObject(object), info.size == row.size else { return false }
+        return (try? await hash(row, algorithm: row.digest.algorithm)) == row.digest
+    }
+
     // MARK: Collection
 
     public func allBlobs() async throws -> [BlobInfo] {

@@ -60,6 +60,13 @@ struct ObjectUploadStore: Sendable {
         }
     }
 
+    /// The keys uploads in progress will write: objects there may be a finish under way.
+    func objectKeys() async throws -> Set<String> {
+        try await database.scan { db in
+            Set(try await db.rows("SELECT object FROM object_uploads") { $0.text(at: 0) })
+        }
+    }
+
     /// The multipart uploads the rows name: collection aborts the others once they are old.
     func multipartIDs() async throws -> Set<String> {
         try await database.scan { db in
