@@ -152,8 +152,7 @@ final class ServerProcess: @unchecked Sendable {
         if let accept { request.setValue(accept, forHTTPHeaderField: "Accept") }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         request.httpBody = body
-        let (body, response) = try await URLSession.shared.data(for: request)
-        let http = response as! HTTPURLResponse
+        let (body, http) = try await LoopbackHTTP.send(request)
         var headers: [String: String] = [:]
         for (key, value) in http.allHeaderFields { headers["\(key)"] = "\(value)" }
         return Response(status: http.statusCode, body: body, headers: headers)
