@@ -182,8 +182,14 @@ public final class ObjectBlobStore: BlobStorage {
         let start = writer.received
         // Parts a failed request sent are not counted: the next request sends them again under
         // the same numbers.
-        try await chunk.forEach(from: start) { try await writer.write($0) }
-        let state = try await writer.pause()
+        let state: ObjectUploadState
+        do {
+            try await chunk.forEach(from: start) { try await writer.write($0) }
+            state = try await writer.pause()
+        } catch {
+            await writer.abandon()
+            throw error
+        }
         guard try await uploads.save(state, from: start) else {
             throw BlobStoreError.uploadBusy(id)
         }
@@ -192,7 +198,12 @@ public final class ObjectBlobStore: BlobStorage {
 
     public func commitUpload(_ id: String, expected: Digest, at offset: UInt64?, finalChunk: UploadChunk) async throws -> BlobInfo {
         var writer = try await writer(id, at: offset)
-        try await finalChunk.forEach(from: writer.received) { try await writer.write($0) }
+        do {
+            try await finalChunk.forEach(from: writer.received) { try await writer.write($0) }
+        } catch {
+            await writer.abandon()
+            throw error
+        }
         return try await commit(&writer, expected: expected, finishing: id)
     }
 

@@ -3,14 +3,17 @@ import NIOCore
 import ObjectStore
 
 /// Streams one upload's bytes into the bucket: hashed once as they arrive, sent as multipart
-/// parts of whole MiB as soon as a part's worth is in, so that no node holds more than a part of
-/// a blob. Between requests, what did not make a part (the tail) and the hash state go into the
-/// upload's row; the next request, on any node, resumes from them.
+/// parts of whole MiB as soon as a part's worth is in, so that no node holds more than two parts
+/// of a blob: one on its way to the store while the next comes in from the client. Between
+/// requests, what did not make a part (the tail) and the hash state go into the upload's row;
+/// the next request, on any node, resumes from them.
 struct ObjectBlobWriter {
     private(set) var state: ObjectUploadState
     private var hasher: DigestHasher
     /// Received bytes not in a part yet.
     private var pending: ByteBuffer
+    /// The part on its way to the store, if any; recorded in `state.parts` once it is there.
+    private var inFlight: Task<S3Part, any Error>?
     private let client: S3Client
     private let settings: ObjectStorageSettings
     private let limit: UInt64
@@ -44,6 +47,7 @@ struct ObjectBlobWriter {
     mutating func pause() async throws -> ObjectUploadState {
         let whole = (pending.readableBytes >> BlockChecksums.blockShift) << BlockChecksums.blockShift
         if whole >= Self.minimumPart { try await sendPart(whole) }
+        try await settle()
         state.tail = Array(pending.readableBytesView)
         state.hashState = hasher.exportState()
         return state
@@ -66,6 +70,7 @@ struct ObjectBlobWriter {
             state.checksums = checksums
         } else {
             if pending.readableBytes > 0 { try await sendPart(pending.readableBytes) }
+            try await settle()
             try await client.completeMultipartUpload(state.object, uploadID: state.multipart ?? "", parts: state.parts)
         }
         let row = ObjectBlobRow(digest: digest, size: state.received, object: state.object, inline: nil, checksums: state.checksums)
@@ -88,21 +93,39 @@ struct ObjectBlobWriter {
     /// Drops what the bucket holds of this upload: its multipart upload, or the object and
     /// sidecar a finish wrote before its row was refused.
     func discard() async throws {
+        await abandon()
         if let multipart = state.multipart {
             try await client.abortMultipartUpload(state.object, uploadID: multipart)
         }
         try await client.deleteObjects([state.object, state.object + ".sums"])
     }
 
+    /// Starts sending the next `count` bytes as a part, once the previous part is in.
     private mutating func sendPart(_ count: Int) async throws {
         guard let part = pending.readSlice(length: count) else { return }
         if state.multipart == nil {
             state.multipart = try await client.createMultipartUpload(state.object)
         }
+        try await settle()
         let number = state.parts.count + 1
-        let etag = try await client.uploadPart(state.object, uploadID: state.multipart ?? "", number: number, body: part)
-        state.parts.append(S3Part(number: number, etag: etag))
         state.checksums.append(part)
+        let client = client, key = state.object, upload = state.multipart ?? ""
+        inFlight = Task { S3Part(number: number, etag: try await client.uploadPart(key, uploadID: upload, number: number, body: part)) }
         pending.discardReadBytes()
+    }
+
+    /// Stops the part on its way, if any, and waits until it has stopped: after a failed request,
+    /// whose parts are not recorded, it must not land after the next request's part of the same
+    /// number (S3 would then refuse the completion, the ETags differing).
+    func abandon() async {
+        inFlight?.cancel()
+        _ = await inFlight?.result
+    }
+
+    /// Waits for the part on its way, and records it.
+    private mutating func settle() async throws {
+        guard let part = inFlight else { return }
+        inFlight = nil
+        state.parts.append(try await part.value)
     }
 }
