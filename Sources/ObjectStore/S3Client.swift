@@ -16,9 +16,13 @@ public final class S3Client: Sendable {
     public let settings: S3Settings
     private let http: HTTPClient
     private let signer: SigV4Signer
+    /// Told of every request sent (tries included): its operation and `ok`, `client_error`,
+    /// `server_error` or `no_answer`; for metrics.
+    private let observer: (@Sendable (_ operation: String, _ outcome: String) -> Void)?
 
-    public init(settings: S3Settings) {
+    public init(settings: S3Settings, observer: (@Sendable (_ operation: String, _ outcome: String) -> Void)? = nil) {
         self.settings = settings
+        self.observer = observer
         signer = SigV4Signer(credentials: settings.credentials, region: settings.region)
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
@@ -254,14 +258,17 @@ public final class S3Client: Sendable {
         for attempt in 1...settings.attempts {
             do {
                 let response = try await http.execute(try signed(request), deadline: deadline(request))
-                if (200..<300).contains(response.status.code) { return response }
-                let error = S3Error.answer(status: Int(response.status.code), body: try await collect(response), operation: operation)
+                let status = Int(response.status.code)
+                observer?(request.operation, status < 300 ? "ok" : status < 500 ? "client_error" : "server_error")
+                if (200..<300).contains(status) { return response }
+                let error = S3Error.answer(status: status, body: try await collect(response), operation: operation)
                 guard error.kind == .unavailable, attempt < settings.attempts else { throw error }
             } catch let error as S3Error {
                 throw error
             } catch let error as CancellationError {
                 throw error
             } catch {
+                observer?(request.operation, "no_answer")
                 guard attempt < settings.attempts else {
                     throw S3Error(kind: .unavailable, code: "NoAnswer", message: String(describing: error), operation: operation)
                 }

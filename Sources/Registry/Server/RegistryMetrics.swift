@@ -35,6 +35,16 @@ public final class RegistryMetrics: Sendable {
         ).record(latency)
     }
 
+    /// One request to the cluster's object store (each try counts).
+    func objectStoreRequest(operation: String, outcome: String) {
+        registry.makeCounter(
+            descriptor: .init(
+                namespace: "stowage", metricName: "object_store_requests", unitName: "total",
+                helpText: "Requests sent to the S3 object store, by operation and outcome"),
+            labels: [("operation", operation), ("outcome", outcome)]
+        ).increment()
+    }
+
     /// One garbage collection run: blobs and bytes per phase, and how long it took.
     func collection(_ report: CollectionReport) {
         let kind = report.dryRun ? "dry_run" : "run"

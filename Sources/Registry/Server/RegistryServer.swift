@@ -87,10 +87,12 @@ public struct RegistryServer: Sendable {
         if configuration.objectStorage.isConfigured {
             guard case .postgres = location else { throw ObjectStorageSettingsError.needsPostgreSQL }
             let database = try await location.open(logger: logger)
+            let metrics = RegistryMetrics()
             let store = try ObjectBlobStore(
-                settings: configuration.objectStorage, database: database, maxBlobSize: configuration.store.maxBlobSize)
+                settings: configuration.objectStorage, database: database, maxBlobSize: configuration.store.maxBlobSize, metrics: metrics)
             do {
-                return try await RegistryService.open(store: store, database: database, options: configuration.registry, logger: logger)
+                return try await RegistryService.open(
+                    store: store, database: database, options: configuration.registry, metrics: metrics, logger: logger)
             } catch {
                 try? await store.close()
                 throw error

@@ -10,7 +10,7 @@ public final class RegistryService: Sendable {
     /// Credentials and access decisions over `metadata.accounts`.
     public let accounts: AccountService
     public let options: RegistryOptions
-    public let metrics = RegistryMetrics()
+    public let metrics: RegistryMetrics
     let logger: Logger
     let manifests = ManifestCache(budget: 16 << 20)
     let liveness: BlobLiveness
@@ -26,21 +26,22 @@ public final class RegistryService: Sendable {
     /// signing keys (taking over those of `legacyKeyDirectory` the first time; SigningKeyStore).
     public static func open(
         store: any BlobStorage, database: any Database, options: RegistryOptions = .init(), legacyKeyDirectory: String? = nil,
-        logger: Logger
+        metrics: RegistryMetrics = RegistryMetrics(), logger: Logger
     ) async throws -> RegistryService {
         let metadata = Metadata(database: database)
         let keys = SigningKeyring(
             store: metadata.signingKeys, keys: try await metadata.signingKeys.load(importing: legacyKeyDirectory), now: UnixTime.now())
         return RegistryService(
             store: store, metadata: metadata, options: options, condemned: Set(try await metadata.collection.condemnedBlobs().keys),
-            signingKeys: keys, logger: logger)
+            signingKeys: keys, metrics: metrics, logger: logger)
     }
 
     private init(
         store: any BlobStorage, metadata: Metadata, options: RegistryOptions, condemned: Set<Digest>, signingKeys: SigningKeyring,
-        logger: Logger
+        metrics: RegistryMetrics, logger: Logger
     ) {
         self.signingKeys = signingKeys
+        self.metrics = metrics
         self.store = store
         self.metadata = metadata
         self.accounts = AccountService(store: metadata.accounts)

@@ -21,8 +21,8 @@ public final class ObjectBlobStore: BlobStorage {
     /// Index rows (and small blobs' bytes) already read: a row never changes once written.
     private let rows: DigestCache<ObjectBlobRow>
 
-    public init(settings: ObjectStorageSettings, database: any Database, maxBlobSize: UInt64) throws {
-        client = S3Client(settings: try settings.s3Settings())
+    public init(settings: ObjectStorageSettings, database: any Database, maxBlobSize: UInt64, metrics: RegistryMetrics? = nil) throws {
+        client = S3Client(settings: try settings.s3Settings(), observer: metrics.map { metrics in metrics.objectStoreRequest })
         self.settings = settings
         index = ObjectBlobIndex(database: database)
         uploads = ObjectUploadStore(database: database)
