@@ -95,7 +95,14 @@ let package = Package(
             dependencies: ["BlobStore", "CrashWriter", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // Helpers the test targets share: finding built executables, collecting a child's output.
-        .target(name: "TestSupport", dependencies: ["CStowageSystem", "ObjectStore"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "CStowageSystem", "ObjectStore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/TestSupport"
+        ),
         // The child process the crash test kills; a dependency of the tests so that it is built.
         .executableTarget(name: "CrashWriter", dependencies: ["BlobStore"], path: "Tests/CrashWriter"),
         .testTarget(

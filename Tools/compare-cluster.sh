@@ -82,7 +82,8 @@ stowage=${STOWAGE_BIN:-$(build_product stowage)}
 say "starting a one-node Ceph cluster with radosgw"
 read -r endpoint access secret < <("$root/Tools/radosgw-test-cluster.sh" start "$work/radosgw" "$(free_port)")
 export AWS_ACCESS_KEY_ID=${access#AWS_ACCESS_KEY_ID=} AWS_SECRET_ACCESS_KEY=${secret#AWS_SECRET_ACCESS_KEY=}
-sigv4=(--aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY")
+# radosgw wants x-amz-content-sha256 signed; curl sends none of its own.
+sigv4=(--aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD")
 bucket() { curl -fsS "${sigv4[@]}" -X PUT "$endpoint/$1" -o /dev/null; }
 say "starting PostgreSQL"
 postgres=$("$root/Tools/postgres-test-cluster.sh" start "$work/postgres" "$(free_port)")
@@ -152,8 +153,8 @@ EOF
 fi
 
 # --- 3. one stowage node on PostgreSQL and the bucket --------------------------------------------
-cluster_env() {
-    STOWAGE_STORAGE_S3_ENDPOINT=$endpoint STOWAGE_STORAGE_S3_BUCKET=$1 STOWAGE_METADATA_URL=$2 "${@:3}"
+cluster_env() {  # exec through env, so that $! is the server itself (its CPU is reported)
+    exec env STOWAGE_STORAGE_S3_ENDPOINT=$endpoint STOWAGE_STORAGE_S3_BUCKET=$1 STOWAGE_METADATA_URL=$2 "${@:3}"
 }
 if ! skipped single; then
     bucket stowage-one

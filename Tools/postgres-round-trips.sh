@@ -32,7 +32,7 @@ s3=${ROUND_TRIPS_S3:-}
 if [[ -n $s3 ]]; then
     read -r endpoint access secret < <("$root/Tools/radosgw-test-cluster.sh" start "$work/radosgw" $((20000 + RANDOM % 10000)))
     export AWS_ACCESS_KEY_ID=${access#AWS_ACCESS_KEY_ID=} AWS_SECRET_ACCESS_KEY=${secret#AWS_SECRET_ACCESS_KEY=}
-    curl -fsS --aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -X PUT "$endpoint/round-trips" -o /dev/null
+    curl -fsS --aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -X PUT "$endpoint/round-trips" -o /dev/null
     export STOWAGE_STORAGE_S3_ENDPOINT=$endpoint STOWAGE_STORAGE_S3_BUCKET=round-trips
 fi
 "$stowage" serve --listen "127.0.0.1:$port" --data-dir "$work/data" --metadata-url "$url" >"$work/stowage.log" 2>&1 &
@@ -113,7 +113,7 @@ if [[ -n $s3 ]]; then
             size=$(stat -c %s "$work/large")
             for start in $(seq 0 $((8 << 20)) $((size - 1))); do
                 end=$((start + (8 << 20) - 1)); ((end >= size)) && end=$((size - 1))
-                tail -c +$((start + 1)) "$work/large" | head -c $((end - start + 1)) >"$work/chunk"
+                dd if="$work/large" of="$work/chunk" iflag=skip_bytes,count_bytes skip=$start count=$((end - start + 1)) status=none
                 curl -s -o /dev/null -X PATCH -H "Content-Range: $start-$end" -H 'Content-Type: application/octet-stream' \
                     --data-binary @"$work/chunk" "http://127.0.0.1:$port$loc"
             done

@@ -66,7 +66,7 @@ public final class S3Client: Sendable {
     public func putObject(_ key: String, body: ByteBuffer, ifAbsent: Bool = true, metadata: [String: String] = [:]) async throws -> String {
         var headers = metadata.map { ("x-amz-meta-\($0.key)", $0.value) }
         if ifAbsent { headers.append(("if-none-match", "*")) }
-        let response = try await send(.init(method: .PUT, key: key, headers: headers, body: body, operation: "PUT"))
+        let response = try await send(.init(method: .PUT, key: key, headers: headers, body: body, operation: "PUT", signsPayload: false))
         try await drain(response)
         return response.headers.first(name: "etag") ?? ""
     }
@@ -179,7 +179,7 @@ public final class S3Client: Sendable {
     /// Uploads part `number` (1...10,000); returns its ETag, which completing the upload needs.
     public func uploadPart(_ key: String, uploadID: String, number: Int, body: ByteBuffer) async throws -> String {
         let query = [("partNumber", String(number)), ("uploadId", uploadID)]
-        let response = try await send(.init(method: .PUT, key: key, query: query, body: body, operation: "UploadPart"))
+        let response = try await send(.init(method: .PUT, key: key, query: query, body: body, operation: "UploadPart", signsPayload: false))
         try await drain(response)
         guard let etag = response.headers.first(name: "etag") else {
             throw S3Error(kind: .malformedAnswer, code: "NoETag", message: "", operation: "UploadPart \(key)")
@@ -281,7 +281,12 @@ public final class S3Client: Sendable {
     private func signed(_ request: S3Request) throws -> HTTPClientRequest {
         let path = objectPath(request.key)
         let query = SigV4Signer.canonicalQuery(request.query)
-        let payloadHash = request.body.map { Hex.encode($0.withUnsafeReadableBytes { SHA256.hash(data: $0) }) } ?? Self.emptyHash
+        let payloadHash =
+            if let body = request.body {
+                request.signsPayload ? Hex.encode(body.withUnsafeReadableBytes { SHA256.hash(data: $0) }) : "UNSIGNED-PAYLOAD"
+            } else {
+                Self.emptyHash
+            }
         let date = SigV4Date.now()
         var headers = request.headers
         headers += [("host", settings.endpoint.hostHeader), ("x-amz-date", date.timestamp), ("x-amz-content-sha256", payloadHash)]
@@ -331,4 +336,8 @@ private struct S3Request: Sendable {
     var operation: String
     /// The bytes a ranged GET expects, so that its deadline allows for them.
     var expectedBytes: Int?
+    /// Whether the body's SHA-256 is signed. Blob bytes are not: the registry has hashed them
+    /// once already and keeps its own block checksums, checked on every read; a second SHA-256
+    /// pass cost as much CPU as the store's own work on this machine.
+    var signsPayload = true
 }

@@ -101,6 +101,11 @@ struct ServeSetting: Sendable {
         ServeSetting(key: "storage.s3.inline_limit", help: "blobs under this many bytes are kept in PostgreSQL, not in objects") {
             $0.objectStorage.inlineLimit = Int(try number($1, in: 0...(5 << 20)))
         },
+        ServeSetting(key: "storage.s3.part_size", help: "bytes per multipart part, whole MiB from 5 MiB; a node holds three per upload") {
+            let size = try number($1, in: (5 << 20)...(5 << 30))
+            guard size % (1 << 20) == 0 else { throw Invalid(description: "'\($1)' is not a whole number of MiB") }
+            $0.objectStorage.partSize = Int(size)
+        },
         ServeSetting(key: "storage.redirect", help: "blob GETs answer 307 with a presigned URL of the object (cluster mode)") {
             $0.objectStorage.redirect = try boolean($1)
         },

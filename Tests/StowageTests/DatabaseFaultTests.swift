@@ -6,12 +6,14 @@ import Testing
 
 /// PostgreSQL going away under a running registry: requests that need it are refused with a 503
 /// and the OCI error body clients retry on, nothing is left half-written, and once it is back
-/// the same server takes pushes again.
+/// the same server takes pushes again: with blobs in the data directory, and in cluster mode, whose
+/// blobs' index and uploads are in the database too.
 @Suite("PostgreSQL stopped under the registry")
 struct DatabaseFaultTests {
-    @Test func pushesGet503sWhileTheDatabaseIsDownAndResumeWhenItIsBack() async throws {
+    @Test(arguments: [false, true]) func pushesGet503sWhileTheDatabaseIsDownAndResumeWhenItIsBack(inCluster: Bool) async throws {
         let cluster = try await PostgresTestCluster.Private.start()
-        let server = try await ServerProcess.start(arguments: ["--metadata-url", cluster.url])
+        let bucket = inCluster ? try await RadosgwTestCluster.freshBucket() : nil
+        let server = try await ServerProcess.start(arguments: ["--metadata-url", cluster.url], environment: bucket?.environment ?? [:])
         var failure: (any Error)?
         do {
             try await exercise(server, cluster)
@@ -22,7 +24,10 @@ struct DatabaseFaultTests {
         if failure == nil {
             // Nothing half-written: the check of the data directory and the database is clean.
             let arguments = ["--data-dir", server.dataDirectory, "--metadata-url", cluster.url, "--level", "verify"]
-            let check = try await PostgresTestCluster.offPool { try ChildRun.run(BuiltExecutable.url("stowage-fsck"), arguments) }
+            let environment = bucket?.environment ?? [:]
+            let check = try await PostgresTestCluster.offPool {
+                try ChildRun.run(BuiltExecutable.url("stowage-fsck"), arguments, environment: environment)
+            }
             #expect(check.status == 0, "\(check)")
         }
         try? FileManager.default.removeItem(at: server.directory)

@@ -166,8 +166,8 @@ struct ObjectClusterTests {
             let nodes = cluster.nodes
             let start = try await nodes[0].request("POST", "/v2/team/app/blobs/uploads/")
             let location = try #require(start.header("Location"))
-            // 6 MiB (a part), 3 MiB (kept as the tail), 7 MiB (an 8 MiB part, 2 MiB kept), then
-            // the rest with the PUT: each on the next node.
+            // 6 MiB (a part of its own), 3 MiB (kept as the tail, under S3's 5 MiB), 7 MiB (a
+            // 10 MiB part with that tail), then the rest with the PUT: each on the next node.
             let cuts = [0, 6 << 20, 9 << 20, 16 << 20, blob.count]
             for chunk in 0..<3 {
                 let node = nodes[(chunk + 1) % nodes.count]
@@ -304,6 +304,9 @@ struct ObjectClusterTests {
             try await client.pull("fault/app", before.digest)
             try await client.pull("fault/app", after.digest)
             #expect(try await node.request("GET", "/ready").status == 200)
+            // Nothing half-done: the bucket and its rows check clean.
+            let check = try await Self.fsck(cluster, ["--level", "verify"])
+            #expect(check.status == 0, "\(check.text)")
         }
     }
 

@@ -1,27 +1,35 @@
+import AsyncHTTPClient
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import NIOCore
+import NIOHTTP1
 
-/// A plain HTTP exchange for tests, run on a thread of its own rather than the cooperative pool:
-/// FoundationNetworking's URLSession waits for its session queue with `DispatchQueue.sync`, and
-/// under a suite's worth of large bodies those waits held the pool's threads for seconds,
-/// stalling every other test of the process.
+/// A plain HTTP exchange for tests, through async-http-client. Not URLSession: FoundationNetworking
+/// waits for its session queue with `DispatchQueue.sync` on the cooperative pool (under a suite's
+/// worth of large bodies that held the pool's threads for seconds), and some of its requests to a
+/// server whose database was being killed never completed at all, not even by their timeout.
 public enum LoopbackHTTP {
     public static func send(_ request: URLRequest) async throws -> (body: Data, response: HTTPURLResponse) {
-        try await PostgresTestCluster.offPool {
-            let done = DispatchSemaphore(value: 0)
-            nonisolated(unsafe) var outcome: Result<(Data, HTTPURLResponse), any Error> = .failure(URLError(.unknown))
-            URLSession.shared.dataTask(with: request) { data, response, error in
-                if let data, let response = response as? HTTPURLResponse {
-                    outcome = .success((data, response))
-                } else {
-                    outcome = .failure(error ?? URLError(.badServerResponse))
-                }
-                done.signal()
-            }.resume()
-            done.wait()
-            return try outcome.get()
+        guard let url = request.url else { throw URLError(.badURL) }
+        var outgoing = HTTPClientRequest(url: url.absoluteString)
+        outgoing.method = HTTPMethod(rawValue: request.httpMethod ?? "GET")
+        for (name, value) in request.allHTTPHeaderFields ?? [:] { outgoing.headers.add(name: name, value: value) }
+        if let body = request.httpBody { outgoing.body = .bytes(ByteBuffer(bytes: body)) }
+        let timeout = TimeAmount.seconds(Int64(max(1, request.timeoutInterval)))
+        let response = try await client.execute(outgoing, timeout: timeout)
+        let body = try await response.body.collect(upTo: 1 << 30)
+        var headers: [String: String] = [:]
+        for header in response.headers { headers[header.name] = headers[header.name].map { "\($0), \(header.value)" } ?? header.value }
+        guard let http = HTTPURLResponse(url: url, statusCode: Int(response.status.code), httpVersion: "HTTP/1.1", headerFields: headers) else {
+            throw URLError(.badServerResponse)
         }
+        return (Data(body.readableBytesView), http)
     }
+
+    /// Follows redirects as URLSession did; never shut down (it lives as long as the test process).
+    private static let client = HTTPClient(
+        eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+        configuration: .init(redirectConfiguration: .follow(max: 5, allowCycles: false), timeout: .init(connect: .seconds(10))))
 }

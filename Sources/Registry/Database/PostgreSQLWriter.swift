@@ -41,6 +41,9 @@ final class PostgreSQLWriter: Sendable {
         try await session.transaction("BEGIN ISOLATION LEVEL SERIALIZABLE") {
             // Off for this transaction only when no write in it needs to be on disk.
             if !batch.contains(where: \.durable) { try await session.run("SET LOCAL synchronous_commit TO OFF") }
+            // A write alone in its batch needs no savepoint: if it fails, the whole transaction is
+            // rolled back, which is that write alone (two round trips fewer when writes are few).
+            if batch.count == 1, let write = batch.first { return [try await write.apply(session)] }
             var outcomes: [@Sendable () -> Void] = []
             for write in batch {
                 try await session.run("SAVEPOINT write")

@@ -143,7 +143,10 @@ public final class ObjectBlobStore: BlobStorage {
         guard UInt64(bytes.count) <= limit else { throw BlobStoreError.tooLarge(limit: limit) }
         let digest = Digest.of(bytes, algorithm: expected?.algorithm ?? .sha256)
         if let expected, expected != digest { throw BlobStoreError.digestMismatch(expected: expected, actual: digest) }
-        if let existing = try await row(digest) { return existing.info }
+        // A small blob goes into its row, whose insert finds an existing one by itself: no
+        // lookup first, one round trip less per small push. A larger one is looked for first,
+        // so that it is not sent to the bucket again.
+        if bytes.count >= settings.inlineLimit, let existing = try await row(digest) { return existing.info }
         var writer = try newWriter(algorithm: digest.algorithm)
         try await writer.write(ByteBuffer(bytes: bytes))
         return try await store(&writer, as: digest, finishing: nil)

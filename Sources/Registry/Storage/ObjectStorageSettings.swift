@@ -18,7 +18,10 @@ public struct ObjectStorageSettings: Sendable {
     /// a small push costs no object-store round trip.
     public var inlineLimit = 1 << 20
     /// Bytes per multipart part while a blob streams in: whole MiB, at least S3's 5 MiB floor.
-    public var partSize = 8 << 20
+    public var partSize = 16 << 20
+    /// Parts of one upload on their way to the store at once: a node holds up to
+    /// `partSize × (partsInFlight + 1)` bytes of an upload.
+    public var partsInFlight = 2
     /// Memory for index rows and small blobs kept by this node, in bytes.
     public var cacheBudget = 64 << 20
 
