@@ -43,37 +43,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-say() { printf '== %s\n' "$*" >&2; }
+# shellcheck source=bench-lib.sh
+source "$root/Tools/bench-lib.sh"
 skipped() { [[ ,${CLUSTER_SKIP:-}, == *,$1,* ]]; }
-
-free_port() {
-    local port
-    for _ in $(seq 1 50); do
-        port=$((20000 + RANDOM % 12000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && ! (exec 3<>"/dev/tcp/127.0.0.1/$((port + 1))") 2>/dev/null \
-            && ! (exec 3<>"/dev/tcp/127.0.0.1/$((port + 2))") 2>/dev/null; then
-            echo "$port"
-            return 0
-        fi
-    done
-    echo "no free loopback port found" >&2
-    return 1
-}
-
-wait_ready() {
-    local port=$1 pid=$2
-    for _ in $(seq 1 300); do
-        kill -0 "$pid" 2>/dev/null || return 1
-        curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/v2/" && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
-build_product() {
-    (cd "$root" && STOWAGE_BENCH_TOOL=1 swift build -c release --scratch-path .build-bench-tool --product "$1" >&2)
-    echo "$(cd "$root" && STOWAGE_BENCH_TOOL=1 swift build -c release --scratch-path .build-bench-tool --show-bin-path)/$1"
-}
 
 bench=${STOWAGE_BENCH_BIN:-$(build_product stowage-bench)}
 stowage=${STOWAGE_BIN:-$(build_product stowage)}

@@ -41,41 +41,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-say() { printf '== %s\n' "$*" >&2; }
-
-# A port nothing listens on yet; bash's /dev/tcp connect fails fast on a closed loopback port.
-free_port() {
-    local port
-    for _ in $(seq 1 50); do
-        port=$((20000 + RANDOM % 20000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"
-            return 0
-        fi
-    done
-    echo "no free loopback port found" >&2
-    return 1
-}
-
-# Waits until the server answers GET /v2/ (any HTTP status) or its process has died.
-wait_ready() {
-    local port=$1
-    for _ in $(seq 1 200); do
-        if ! kill -0 "$server_pid" 2>/dev/null; then
-            return 1
-        fi
-        if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/v2/"; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    return 1
-}
-
-build_product() {
-    (cd "$root" && STOWAGE_BENCH_TOOL=1 swift build -c release --scratch-path .build-bench-tool --product "$1" >&2)
-    echo "$(cd "$root" && STOWAGE_BENCH_TOOL=1 swift build -c release --scratch-path .build-bench-tool --show-bin-path)/$1"
-}
+# shellcheck source=bench-lib.sh
+source "$root/Tools/bench-lib.sh"
 
 command -v curl >/dev/null || { echo "curl is needed to wait for the servers" >&2; exit 1; }
 registry_bin=$(command -v docker-registry || true)
@@ -115,7 +82,7 @@ EOF
 say "starting docker-registry on 127.0.0.1:$port ($("$registry_bin" --version 2>&1 | head -1))"
 "$registry_bin" serve "$work/docker-registry.yml" >"$work/docker-registry.log" 2>&1 &
 server_pid=$!
-if ! wait_ready "$port"; then
+if ! wait_ready "$port" "$server_pid"; then
     cat "$work/docker-registry.log" >&2
     echo "docker-registry did not start" >&2
     exit 1
@@ -151,7 +118,7 @@ if [[ -z $skip_reason ]]; then
     say "starting stowage serve on 127.0.0.1:$port"
     "$stowage" serve --listen "127.0.0.1:$port" --data-dir "$work/stowage-data" >"$work/stowage.log" 2>&1 &
     server_pid=$!
-    if wait_ready "$port"; then
+    if wait_ready "$port" "$server_pid"; then
         if "$bench" run --registry "http://127.0.0.1:$port" --server-pid "$server_pid" --label stowage \
             --json "$@" >"$work/stowage.json"; then
             stowage_report="$work/stowage.json"
@@ -175,7 +142,7 @@ if [[ -n ${COMPARE_POSTGRES:-} && -n $stowage_report ]]; then
     "$stowage" serve --listen "127.0.0.1:$port" --data-dir "$work/stowage-postgres-data" --metadata-url "$url" \
         >"$work/stowage-postgres.log" 2>&1 &
     server_pid=$!
-    if wait_ready "$port" && "$bench" run --registry "http://127.0.0.1:$port" --server-pid "$server_pid" \
+    if wait_ready "$port" "$server_pid" && "$bench" run --registry "http://127.0.0.1:$port" --server-pid "$server_pid" \
         --label stowage-postgres --json "$@" >"$work/stowage-postgres.json"; then
         postgres_report="$work/stowage-postgres.json"
     else
