@@ -5,6 +5,7 @@ import FoundationNetworking
 #endif
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// A plain HTTP exchange for tests, through async-http-client. Not URLSession: FoundationNetworking
 /// waits for its session queue with `DispatchQueue.sync` on the cooperative pool (under a suite's
@@ -29,7 +30,9 @@ public enum LoopbackHTTP {
     }
 
     /// Follows redirects as URLSession did; never shut down (it lives as long as the test process).
+    /// Event loops of its own: the in-process servers of the other tests run on the shared ones,
+    /// and the clients' large bodies must not queue their requests behind them.
     private static let client = HTTPClient(
-        eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+        eventLoopGroup: MultiThreadedEventLoopGroup(numberOfThreads: 2),
         configuration: .init(redirectConfiguration: .follow(max: 5, allowCycles: false), timeout: .init(connect: .seconds(10))))
 }
