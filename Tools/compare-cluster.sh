@@ -52,7 +52,8 @@ stowage=${STOWAGE_BIN:-$(build_product stowage)}
 
 # --- the store and the database ---------------------------------------------------------------
 say "starting a one-node Ceph cluster with radosgw"
-read -r endpoint access secret < <("$root/Tools/radosgw-test-cluster.sh" start "$work/radosgw" "$(free_port)")
+# At the default priority, as a store of its own would run (the tests lower it).
+read -r endpoint access secret < <(RADOSGW_NICE=0 "$root/Tools/radosgw-test-cluster.sh" start "$work/radosgw" "$(free_port)")
 export AWS_ACCESS_KEY_ID=${access#AWS_ACCESS_KEY_ID=} AWS_SECRET_ACCESS_KEY=${secret#AWS_SECRET_ACCESS_KEY=}
 # radosgw wants x-amz-content-sha256 signed; curl sends none of its own.
 sigv4=(--aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD")

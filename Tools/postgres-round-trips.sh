@@ -30,7 +30,7 @@ sql() { PGPASSWORD=stowage-test psql -X -q -t -A -h 127.0.0.1 -p "$pg_port" -U s
 sql "CREATE EXTENSION pg_stat_statements" >/dev/null
 s3=${ROUND_TRIPS_S3:-}
 if [[ -n $s3 ]]; then
-    read -r endpoint access secret < <("$root/Tools/radosgw-test-cluster.sh" start "$work/radosgw" $((20000 + RANDOM % 10000)))
+    read -r endpoint access secret < <(RADOSGW_NICE=0 "$root/Tools/radosgw-test-cluster.sh" start "$work/radosgw" $((20000 + RANDOM % 10000)))
     export AWS_ACCESS_KEY_ID=${access#AWS_ACCESS_KEY_ID=} AWS_SECRET_ACCESS_KEY=${secret#AWS_SECRET_ACCESS_KEY=}
     curl -fsS --aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -X PUT "$endpoint/round-trips" -o /dev/null
     export STOWAGE_STORAGE_S3_ENDPOINT=$endpoint STOWAGE_STORAGE_S3_BUCKET=round-trips
