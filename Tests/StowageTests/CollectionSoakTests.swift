@@ -1,6 +1,5 @@
 import BlobStore
 import Foundation
-import ObjectStore
 import Synchronization
 import TestSupport
 import Testing
@@ -87,15 +86,6 @@ struct CollectionSoakTests {
             sizes[name] = (try? FileManager.default.attributesOfItem(atPath: path + "/" + name)[.size] as? Int) ?? 0
         }
         return sizes
-    }
-
-    /// Objects and bytes in the bucket (none without one).
-    static func bucketUsage(_ bucket: RadosgwTestCluster.Bucket?) async throws -> (objects: Int, bytes: UInt64) {
-        guard let bucket else { return (0, 0) }
-        let client = S3Client(settings: bucket.settings)
-        let objects = try await client.allObjects()
-        try await client.shutdown()
-        return (objects.count, objects.reduce(0) { $0 + $1.size })
     }
 
     static func directorySize(_ path: String) -> Int {
@@ -235,7 +225,7 @@ struct CollectionSoakTests {
             #expect(try await server.request("DELETE", "/api/v1/packages/\(name)").status == 204)
         }
         let fullSize = Self.directorySize(server.dataDirectory)
-        let fullBucket = try await Self.bucketUsage(bucket)
+        let fullBucket = try await bucket?.usage() ?? (objects: 0, bytes: 0)
         // Metadata times are whole seconds: the window, then the grace period, pass within a
         // few runs a second apart.
         var report: [String: Any] = [:]
@@ -249,7 +239,7 @@ struct CollectionSoakTests {
         #expect(report["blobs"] as? Int == 0, "every blob collected: \(report)")
         if bucket != nil {
             // On a cluster the bytes were in the bucket: its objects go with the blobs.
-            let finalBucket = try await Self.bucketUsage(bucket)
+            let finalBucket = try await bucket?.usage() ?? (objects: 0, bytes: 0)
             #expect(fullBucket.objects > 0 && finalBucket.objects == 0 && finalBucket.bytes == 0, "bucket before \(fullBucket), after \(finalBucket)")
         }
         // What is left is the database's free pages: the packs are all gone.

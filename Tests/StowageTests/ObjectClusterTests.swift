@@ -93,7 +93,7 @@ struct ObjectClusterTests {
 
         /// The bucket's objects and bytes.
         func bucketUsage() async throws -> (objects: Int, bytes: UInt64) {
-            try await CollectionSoakTests.bucketUsage(bucket)
+            try await bucket.usage()
         }
     }
 

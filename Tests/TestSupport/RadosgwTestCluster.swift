@@ -46,6 +46,19 @@ public enum RadosgwTestCluster {
                 credentials: S3Credentials(accessKeyID: endpoint.accessKeyID, secretAccessKey: endpoint.secretAccessKey))
         }
 
+        /// Its objects and their bytes, listed now.
+        public func usage() async throws -> (objects: Int, bytes: UInt64) {
+            let client = S3Client(settings: settings)
+            do {
+                let objects = try await client.allObjects()
+                try await client.shutdown()
+                return (objects.count, objects.reduce(0) { $0 + $1.size })
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+        }
+
         /// `stowage serve`'s variables for it.
         public var environment: [String: String] {
             [

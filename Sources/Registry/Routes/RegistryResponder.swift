@@ -8,6 +8,7 @@ import Synchronization
 public struct RegistryResponder: HTTPResponder {
     public typealias Context = RegistryRequestContext
 
+    let registry: RegistryService
     let blobs: BlobRoutes
     let uploads: UploadRoutes
     let manifests: ManifestRoutes
@@ -32,6 +33,7 @@ public struct RegistryResponder: HTTPResponder {
         self.proxies = proxies
         self.accessLog = accessLog
         tokens = authenticator.map(TokenRoutes.init(authenticator:))
+        self.registry = registry
         metrics = registry.metrics
         blobs = BlobRoutes(registry: registry)
         uploads = UploadRoutes(registry: registry)
@@ -222,7 +224,6 @@ public struct RegistryResponder: HTTPResponder {
     /// (`/health` only says the process answers): the metadata database and the blob storage must
     /// both answer. 503 names the one that does not.
     private func readiness() async -> Response {
-        let registry = blobs.registry
         async let database = registry.metadata.isReachable()
         async let storage = registry.store.isReachable()
         let (databaseUp, storageUp) = await (database, storage)

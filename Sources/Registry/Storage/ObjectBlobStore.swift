@@ -123,13 +123,15 @@ public final class ObjectBlobStore: BlobStorage {
     private func row(_ digest: Digest) async throws -> ObjectBlobRow? {
         if let cached = rows[digest] { return cached }
         guard let row = try await index.lookup(digest) else { return nil }
-        if let inline = row.inline {
-            guard BlockChecksums.of(ByteBuffer(bytes: inline)) == row.checksums else {
-                throw BlobStoreError.integrity(digest: digest, reason: "its bytes in object_blobs fail their checksum")
-            }
-        }
+        try Self.checkInline(row)
         rows.insert(row, for: digest)
         return row
+    }
+
+    /// A small blob's bytes against their checksums, before anything reads them.
+    private static func checkInline(_ row: ObjectBlobRow) throws(BlobStoreError) {
+        guard let inline = row.inline, BlockChecksums.of(ByteBuffer(bytes: inline)) != row.checksums else { return }
+        throw .integrity(digest: row.digest, reason: "its bytes in object_blobs fail their checksum")
     }
 
     // MARK: Writes
@@ -143,10 +145,16 @@ public final class ObjectBlobStore: BlobStorage {
         guard UInt64(bytes.count) <= limit else { throw BlobStoreError.tooLarge(limit: limit) }
         let digest = Digest.of(bytes, algorithm: expected?.algorithm ?? .sha256)
         if let expected, expected != digest { throw BlobStoreError.digestMismatch(expected: expected, actual: digest) }
-        // A small blob goes into its row, whose insert finds an existing one by itself: no
-        // lookup first, one round trip less per small push. A larger one is looked for first,
-        // so that it is not sent to the bucket again.
-        if bytes.count >= settings.inlineLimit, let existing = try await row(digest) { return existing.info }
+        // A small blob goes straight into its row, whose insert finds an existing one by itself:
+        // no lookup first (one round trip less per small push), and no writer to hash it again.
+        // A larger one is looked for first, so that it is not sent to the bucket again.
+        if bytes.count < settings.inlineLimit {
+            let row = ObjectBlobRow(
+                digest: digest, size: UInt64(bytes.count), object: nil, inline: bytes, checksums: .of(ByteBuffer(bytes: bytes)))
+            if try await index.insert(row, finishing: nil) { rows.insert(row, for: digest) }
+            return row.info
+        }
+        if let existing = try await row(digest) { return existing.info }
         var writer = try newWriter(algorithm: digest.algorithm)
         try await writer.write(ByteBuffer(bytes: bytes))
         return try await store(&writer, as: digest, finishing: nil)
@@ -296,11 +304,7 @@ public final class ObjectBlobStore: BlobStorage {
     /// `BlobStoreError.integrity`); with `hashing`, returns the digest of what was read.
     func digest(of digest: Digest, hashing: Bool) async throws -> Digest? {
         guard let row = try await index.lookup(digest) else { throw BlobStoreError.blobUnknown(digest) }
-        if let inline = row.inline {
-            guard BlockChecksums.of(ByteBuffer(bytes: inline)) == row.checksums else {
-                throw BlobStoreError.integrity(digest: digest, reason: "its bytes in object_blobs fail their checksum")
-            }
-        }
+        try Self.checkInline(row)
         guard hashing else {
             if let object = row.object {
                 try await readObject(object, row: row, range: 0..<row.size, allocator: ByteBufferAllocator()) { _ in }

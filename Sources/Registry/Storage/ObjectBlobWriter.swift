@@ -13,6 +13,9 @@ struct ObjectBlobWriter {
     private var hasher: DigestHasher
     /// Received bytes not in a part yet.
     private var pending: ByteBuffer
+    /// Whether a finish put the object (or may have, before failing): only then has `discard`
+    /// anything to delete.
+    private var wroteObject = false
     /// The parts on their way to the store, in order; recorded in `state.parts` once there.
     private var inFlight: [Task<S3Part, any Error>] = []
     private let client: S3Client
@@ -67,11 +70,13 @@ struct ObjectBlobWriter {
                 return ObjectBlobRow(
                     digest: digest, size: state.received, object: nil, inline: Array(pending.readableBytesView), checksums: checksums)
             }
+            wroteObject = true
             try await replace(state.object, with: pending)
             state.checksums = checksums
         } else {
             if pending.readableBytes > 0 { try await sendPart(pending.readableBytes) }
             try await settle(keeping: 0)
+            wroteObject = true
             try await client.completeMultipartUpload(state.object, uploadID: state.multipart ?? "", parts: state.parts)
         }
         let row = ObjectBlobRow(digest: digest, size: state.received, object: state.object, inline: nil, checksums: state.checksums)
@@ -98,7 +103,7 @@ struct ObjectBlobWriter {
         if let multipart = state.multipart {
             try await client.abortMultipartUpload(state.object, uploadID: multipart)
         }
-        try await client.deleteObjects([state.object, state.object + ".sums"])
+        if wroteObject { try await client.deleteObjects([state.object, state.object + ".sums"]) }
     }
 
     /// Starts sending the next `count` bytes as a part, once there is room among the parts on
