@@ -109,6 +109,19 @@ public struct AccountStore: Sendable {
         }
     }
 
+    /// The organisations `user` is a member of, with the role in each.
+    public func memberships(of user: String) async throws -> [String: OrganisationRole] {
+        try await database.read { db in
+            let rows = try await db.rows(
+                """
+                SELECT o.name, m.role FROM memberships m JOIN organisations o ON o.id = m.organisation_id
+                JOIN users u ON u.id = m.user_id WHERE u.name = ?
+                """, [.text(user)]
+            ) { row in (row.text(at: 0), try Self.parseRole(row.text(at: 1))) }
+            return Dictionary(rows, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
     // MARK: Tokens
 
     /// A new token for `user`; `token` is the only time its text exists outside the caller.

@@ -9,6 +9,8 @@ public struct RegistryToken: Sendable, Codable, Equatable {
     public enum Kind: String, Sendable, Codable {
         case access
         case refresh
+        /// The session cookie of the pages (`WebSession`): good for nothing on the API.
+        case session
     }
 
     public var issuer: String

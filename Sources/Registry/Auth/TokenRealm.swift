@@ -1,8 +1,9 @@
 import HTTPTypes
 import Hummingbird
 
-/// The URL of the token endpoint that Bearer challenges name. With `public_url` configured it is
-/// fixed; otherwise it is built from the request: a trusted proxy's `X-Forwarded-Proto` and
+/// Where clients reach the registry, and so the URL of the token endpoint that Bearer challenges
+/// name and the host of the pages' pull commands. With `public_url` configured it is fixed;
+/// otherwise it is built from the request: a trusted proxy's `X-Forwarded-Proto` and
 /// `X-Forwarded-Host` (anyone else's are removed before routing, see `TrustedProxies`), else
 /// the `Host` header and whether the server itself speaks TLS. A host is used only if it is a
 /// plain host name or address with an optional port: anything else (a quote, a comma, a path)
@@ -18,11 +19,28 @@ struct TokenRealm: Sendable {
 
     func url(for request: Request) -> String {
         if let publicURL { return publicURL + "/token" }
-        let host = (Self.lastValue(request, .xForwardedHost) ?? request.head.authority)
+        return "\(scheme(for: request))://\(authority(for: request))/token"
+    }
+
+    /// `HOST[:PORT]` as the client reached the registry: what `docker pull` commands start with.
+    func authority(for request: Request) -> String {
+        if let publicURL, let start = publicURL.range(of: "://") {
+            return String(publicURL[start.upperBound...].prefix { $0 != "/" })
+        }
+        return (Self.lastValue(request, .xForwardedHost) ?? request.head.authority)
             .flatMap { Self.isPlainAuthority($0) ? $0 : nil } ?? listenAuthority
+    }
+
+    /// Whether the client reached the registry over HTTPS: the server's own TLS, `public_url`,
+    /// or a trusted proxy's `X-Forwarded-Proto`.
+    func isSecure(_ request: Request) -> Bool {
+        if let publicURL { return publicURL.lowercased().hasPrefix("https://") }
+        return scheme(for: request) == "https"
+    }
+
+    private func scheme(for request: Request) -> String {
         let forwardedScheme = Self.lastValue(request, .xForwardedProto)?.lowercased()
-        let scheme = forwardedScheme.flatMap { ["http", "https"].contains($0) ? $0 : nil } ?? (secure ? "https" : "http")
-        return "\(scheme)://\(host)/token"
+        return forwardedScheme.flatMap { ["http", "https"].contains($0) ? $0 : nil } ?? (secure ? "https" : "http")
     }
 
     /// The value the nearest proxy added to a comma-separated forwarded header.

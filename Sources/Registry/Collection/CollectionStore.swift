@@ -188,6 +188,44 @@ public struct CollectionStore: Sendable {
         await database.yieldToWriters()
     }
 
+    /// How many runs `collection_runs` keeps.
+    static let keptRuns = 50
+
+    /// Records a finished run (or why it failed), for the administrator's page; the oldest
+    /// records beyond `keptRuns` go.
+    public func recordRun(_ run: CollectionRun) async throws {
+        try await database.write(durable: false) { db in
+            try await db.run(
+                """
+                INSERT INTO collection_runs (started, milliseconds, failure, purged, retained, condemned_blobs, deleted_blobs,
+                deleted_bytes, bytes_freed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [.integer(run.started), .integer(run.milliseconds), .optionalText(run.failure), .optionalInteger(run.purged),
+                 .optionalInteger(run.retained), .optionalInteger(run.condemnedBlobs), .optionalInteger(run.deletedBlobs),
+                 .size(run.deletedBytes), .size(run.bytesFreed)])
+            try await db.run(
+                "DELETE FROM collection_runs WHERE id NOT IN (SELECT id FROM collection_runs ORDER BY id DESC LIMIT ?)",
+                [.optionalInteger(Self.keptRuns)])
+        }
+    }
+
+    /// The most recent runs, newest first.
+    public func recentRuns(limit: Int) async throws -> [CollectionRun] {
+        try await database.read { db in
+            try await db.rows(
+                """
+                SELECT started, milliseconds, failure, purged, retained, condemned_blobs, deleted_blobs, deleted_bytes, bytes_freed
+                FROM collection_runs ORDER BY id DESC LIMIT ?
+                """, [.optionalInteger(limit)]
+            ) { row in
+                CollectionRun(
+                    started: row.integer(at: 0), milliseconds: row.integer(at: 1), failure: row.optionalText(at: 2),
+                    purged: Int(row.integer(at: 3)), retained: Int(row.integer(at: 4)), condemnedBlobs: Int(row.integer(at: 5)),
+                    deletedBlobs: Int(row.integer(at: 6)), deletedBytes: UInt64(row.integer(at: 7)), bytesFreed: UInt64(row.integer(at: 8)))
+            }
+        }
+    }
+
     /// The key of collection's lock: "gc" in ASCII.
     static let collectionLock: Int64 = 0x6763
 

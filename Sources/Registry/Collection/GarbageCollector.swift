@@ -49,10 +49,20 @@ public actor GarbageCollector {
         if dryRun { return try await collect(dryRun: true) }
         if let current { return try await current.value }
         let task = Task {
-            guard let report = try await self.metadata.collection.exclusively({ try await self.collect(dryRun: false) }) else {
+            let started = UnixTime.now(), clock = ContinuousClock.now
+            let report: CollectionReport?
+            do {
+                report = try await self.metadata.collection.exclusively({ try await self.collect(dryRun: false) })
+            } catch {
+                let milliseconds = Int64((ContinuousClock.now - clock) / .milliseconds(1))
+                try? await self.metadata.collection.recordRun(CollectionRun(started: started, milliseconds: milliseconds, failure: "\(error)"))
+                throw error
+            }
+            guard let report else {
                 throw RegistryError(
                     .conflict, .unsupported, "garbage collection is running on another node; try again once it has finished")
             }
+            try? await self.metadata.collection.recordRun(CollectionRun(report))
             return report
         }
         current = task

@@ -200,6 +200,28 @@ extension SchemaMigrations {
             tail BYTEA NOT NULL
         );
         """,
+        // 7
+        """
+        CREATE TABLE pull_counts (
+            manifest_id BIGINT NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
+            day BIGINT NOT NULL CHECK (day >= 0),
+            count BIGINT NOT NULL CHECK (count >= 0),
+            PRIMARY KEY (manifest_id, day)
+        );
+        CREATE INDEX manifests_by_created ON manifests(repository_id, created, id);
+        CREATE TABLE collection_runs (
+            id \(id),
+            started BIGINT NOT NULL,
+            milliseconds BIGINT NOT NULL,
+            failure \(text),
+            purged BIGINT NOT NULL,
+            retained BIGINT NOT NULL,
+            condemned_blobs BIGINT NOT NULL,
+            deleted_blobs BIGINT NOT NULL,
+            deleted_bytes BIGINT NOT NULL,
+            bytes_freed BIGINT NOT NULL
+        );
+        """,
     ]
 
     /// SQLite's owner-name CHECK as a regular expression: lowercase letters, digits and

@@ -196,6 +196,29 @@ enum SchemaMigrations {
             tail BLOB NOT NULL
         ) WITHOUT ROWID;
         """,
+        // 7: manifest pulls by UTC day (each node adds its counts every few seconds), the
+        // versions of a package by time for the pages, and garbage collection's recent runs.
+        """
+        CREATE TABLE pull_counts (
+            manifest_id INTEGER NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
+            day INTEGER NOT NULL CHECK (day >= 0),
+            count INTEGER NOT NULL CHECK (count >= 0),
+            PRIMARY KEY (manifest_id, day)
+        ) WITHOUT ROWID;
+        CREATE INDEX manifests_by_created ON manifests(repository_id, created, id);
+        CREATE TABLE collection_runs (
+            id INTEGER PRIMARY KEY,
+            started INTEGER NOT NULL,
+            milliseconds INTEGER NOT NULL,
+            failure TEXT,
+            purged INTEGER NOT NULL,
+            retained INTEGER NOT NULL,
+            condemned_blobs INTEGER NOT NULL,
+            deleted_blobs INTEGER NOT NULL,
+            deleted_bytes INTEGER NOT NULL,
+            bytes_freed INTEGER NOT NULL
+        );
+        """,
     ]
 
     /// A CHECK on an owner name: lowercase letters, digits and separators, starting with a

@@ -63,6 +63,12 @@ public struct RegistryError: Error, Sendable, CustomStringConvertible {
             self.init(.badRequest, .manifestInvalid, error.description)
         case let error as PackageError:
             self = Self.map(error)
+        case let error as AccountError:
+            // The pages' account forms (members, tokens): what the form named is unknown, or invalid.
+            switch error {
+            case .unknownUser, .unknownOrganisation, .unknownToken, .notAMember: self.init(.notFound, .unsupported, error.description)
+            default: self.init(.badRequest, .unsupported, error.description)
+            }
         case let error as MetadataError:
             self = Self.map(error)
         case let error as S3Error where error.kind == .unavailable:

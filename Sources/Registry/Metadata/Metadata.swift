@@ -9,6 +9,8 @@ public struct Metadata: Sendable {
     public let uploads: UploadStore
     public let accounts: AccountStore
     public let packages: PackageStore
+    /// The package pages' reads.
+    public let catalog: PackageCatalog
     public let collection: CollectionStore
     public let integrity: IntegrityStore
     public let signingKeys: SigningKeyStore
@@ -20,6 +22,7 @@ public struct Metadata: Sendable {
         uploads = UploadStore(database: database)
         accounts = AccountStore(database: database)
         packages = PackageStore(database: database)
+        catalog = PackageCatalog(database: database)
         collection = CollectionStore(database: database)
         integrity = IntegrityStore(database: database)
         signingKeys = SigningKeyStore(database: database)

@@ -31,13 +31,7 @@ public struct PackageStore: Sendable {
             }
             var summaries: [PackageSummary] = []
             for row in rows {
-                summaries.append(PackageSummary(
-                    name: row.name, versions: try await Self.versionRows(of: row.id, deleted: false, db).count,
-                    tags: Int(try await db.firstRow("SELECT count(*) FROM tags WHERE repository_id = ?", [.integer(row.id)]) { $0.integer(at: 0) } ?? 0),
-                    size: UInt64(try await db.firstRow(
-                        "SELECT CAST(coalesce(sum(size), 0) AS BIGINT) FROM blob_links WHERE repository_id = ?", [.integer(row.id)]
-                    ) { $0.integer(at: 0) } ?? 0),
-                    created: row.created, deleted: row.deleted))
+                summaries.append(try await Self.summary(of: row.id, name: row.name, created: row.created, deleted: row.deleted, db))
             }
             return summaries
         }
@@ -234,31 +228,58 @@ public struct PackageStore: Sendable {
         }
     }
 
+    /// The counts and sizes of a listing, for the repository `repositoryID`.
+    static func summary(of repositoryID: Int64, name: String, created: Int64, deleted: Int64?, _ db: any DatabaseSession) async throws
+        -> PackageSummary
+    {
+        let id: [DatabaseValue] = [.integer(repositoryID)]
+        let versions = try await db.firstRow(
+            """
+            SELECT count(*), max(m.created), CAST(coalesce(sum((SELECT sum(p.count) FROM pull_counts p WHERE p.manifest_id = m.id)), 0) AS BIGINT)
+            FROM manifests m WHERE m.repository_id = ? AND \(liveVersion)
+            """, id) { (count: $0.integer(at: 0), published: $0.optionalInteger(at: 1), pulls: $0.integer(at: 2)) }
+        return PackageSummary(
+            name: name, versions: Int(versions?.count ?? 0),
+            tags: Int(try await db.firstRow("SELECT count(*) FROM tags WHERE repository_id = ?", id) { $0.integer(at: 0) } ?? 0),
+            size: UInt64(try await db.firstRow(
+                "SELECT CAST(coalesce(sum(size), 0) AS BIGINT) FROM blob_links WHERE repository_id = ?", id) { $0.integer(at: 0) } ?? 0),
+            created: created, deleted: deleted, published: versions?.published, pulls: versions?.pulls ?? 0)
+    }
+
+    /// A live manifest of `m`'s repository that no live manifest of it names as an index child:
+    /// a version.
+    static let liveVersion = """
+        m.deletion_id IS NULL AND NOT EXISTS (SELECT 1 FROM manifest_children mc JOIN manifests p ON p.id = mc.manifest_id
+        WHERE mc.digest = m.digest AND p.repository_id = m.repository_id AND p.deletion_id IS NULL)
+        """
+
     struct VersionRow: Sendable {
         let id: Int64
         var value: PackageVersion
     }
 
-    /// The package's versions: live manifests no live manifest names as a child, or the tops of
-    /// its version deletions; newest first.
-    static func versionRows(of repositoryID: Int64, deleted: Bool, _ db: any DatabaseSession) async throws -> [VersionRow] {
-        let filter = deleted
-            ? "d.kind = 'version' AND d.digest = m.digest"
-            : """
-            m.deletion_id IS NULL AND NOT EXISTS (SELECT 1 FROM manifest_children mc JOIN manifests p ON p.id = mc.manifest_id
-            WHERE mc.digest = m.digest AND p.repository_id = m.repository_id AND p.deletion_id IS NULL)
-            """
+    /// The package's versions: live manifests no live manifest names as a child (with
+    /// `children`, those too), or the tops of its version deletions; newest first. `also`
+    /// narrows them further (a condition on `m`, whose `?` take `values`); `limit` and `offset`
+    /// take a page.
+    static func versionRows(
+        of repositoryID: Int64, deleted: Bool, children: Bool = false, also: String = "1 = 1", values: [DatabaseValue] = [],
+        limit: Int = -1, offset: Int = 0, _ db: any DatabaseSession
+    ) async throws -> [VersionRow] {
+        let filter = deleted ? "d.kind = 'version' AND d.digest = m.digest" : children ? "m.deletion_id IS NULL" : liveVersion
         let rows = try await db.rows(
             """
-            SELECT m.id, m.digest, m.media_type, m.artifact_type, m.subject, m.created, m.platforms, d.deleted, d.id
+            SELECT m.id, m.digest, m.media_type, m.artifact_type, m.subject, m.created, m.platforms, d.deleted, d.id,
+            CAST((SELECT coalesce(sum(p.count), 0) FROM pull_counts p WHERE p.manifest_id = m.id) AS BIGINT)
             FROM manifests m LEFT JOIN deletions d ON d.id = m.deletion_id
-            WHERE m.repository_id = ? AND \(filter) ORDER BY m.created DESC, m.id DESC
-            """, [.integer(repositoryID)]
+            WHERE m.repository_id = ? AND \(filter) AND \(also) ORDER BY m.created DESC, m.id DESC
+            LIMIT \(limit < 0 ? Int64.max : Int64(limit)) OFFSET \(max(offset, 0))
+            """, [.integer(repositoryID)] + values
         ) { row in
             (row.integer(at: 0), row.optionalInteger(at: 8), PackageVersion(
                 digest: row.text(at: 1), mediaType: row.text(at: 2), artifactType: row.optionalText(at: 3),
                 subject: row.optionalText(at: 4), tags: [], size: 0, created: row.integer(at: 5),
-                platforms: MetadataRows.platforms(row.text(at: 6)), deleted: row.optionalInteger(at: 7)))
+                platforms: MetadataRows.platforms(row.text(at: 6)), deleted: row.optionalInteger(at: 7), pulls: row.integer(at: 9)))
         }
         var versions: [VersionRow] = []
         for (id, deletionID, version) in rows {

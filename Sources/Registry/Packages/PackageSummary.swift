@@ -9,4 +9,8 @@ public struct PackageSummary: Sendable, Equatable, Codable {
     public var created: Int64
     /// When it was deleted, for a deleted package.
     public var deleted: Int64?
+    /// When its newest version was pushed; nil without versions.
+    public var published: Int64?
+    /// Manifest pulls of its versions.
+    public var pulls: Int64
 }

@@ -12,4 +12,6 @@ public struct PackageVersion: Sendable, Equatable, Codable {
     /// `os/architecture[/variant]` of an image, or of each manifest of an index.
     public var platforms: [String]
     public var deleted: Int64?
+    /// Pulls of the version's manifest.
+    public var pulls: Int64
 }

@@ -61,7 +61,9 @@ struct ManifestRoutes {
         if request.method == .head {
             return Response(status: .ok, headers: headers)
         }
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: try await registry.manifestBytes(record.digest)))
+        let body = try await registry.manifestBytes(record.digest)
+        registry.pulls.record(record.digest, in: name)
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
     }
 
     func put(_ request: Request, _ name: RepositoryName, _ reference: String) async throws -> Response {

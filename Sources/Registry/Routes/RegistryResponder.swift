@@ -14,6 +14,8 @@ public struct RegistryResponder: HTTPResponder {
     let manifests: ManifestRoutes
     let listings: ListingRoutes
     let management: ManagementRoutes
+    /// The web interface at `/` and under `/-/`.
+    let web: WebRoutes
     let metrics: RegistryMetrics
     /// nil when authentication is off (`auth.mode: none`).
     let authenticator: Authenticator?
@@ -26,8 +28,9 @@ public struct RegistryResponder: HTTPResponder {
 
     init(
         registry: RegistryService, authenticator: Authenticator?, metricsAccess: AuthSettings.MetricsAccess,
-        proxies: TrustedProxies, accessLog: AccessLog
+        proxies: TrustedProxies, accessLog: AccessLog, web: WebRoutes
     ) {
+        self.web = web
         self.authenticator = authenticator
         self.metricsAccess = metricsAccess
         self.proxies = proxies
@@ -216,6 +219,7 @@ public struct RegistryResponder: HTTPResponder {
         case .referrers: "referrers"
         case nil:
             if path.hasPrefix(ManagementPath.prefix) { "management" }
+            else if WebRoutes.serves(path) { "pages" }
             else { ["/health", "/ready", "/metrics", "/token"].contains(path) ? String(path.dropFirst()) : "other" }
         }
     }
@@ -253,6 +257,9 @@ public struct RegistryResponder: HTTPResponder {
         }
         if request.uri.path == "/ready" {
             return await readiness()
+        }
+        if WebRoutes.serves(request.uri.path) {
+            return await web.respond(request, address: address)
         }
         if let managementPath = try ManagementPath.parse(request.uri.path) {
             return try await management.respond(request, managementPath, address: address)

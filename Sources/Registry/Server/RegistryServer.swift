@@ -123,14 +123,12 @@ public struct RegistryServer: Sendable {
     ) throws -> some ApplicationProtocol {
         let accessLog = accessLog ?? AccessLog(format: configuration.accessLog)
         let certificates = try certificates ?? configuration.tls.map(TLSCertificates.init(files:))
+        let realm = TokenRealm(
+            publicURL: configuration.publicURL, listenAuthority: configuration.listenAuthority, secure: certificates != nil)
         var authenticator: Authenticator?
         if try configuration.resolvedAuthMode() == .token {
             authenticator = Authenticator(
-                accounts: service.accounts, settings: configuration.auth,
-                keys: service.signingKeys,
-                realm: TokenRealm(
-                    publicURL: configuration.publicURL, listenAuthority: configuration.listenAuthority, secure: certificates != nil),
-                logger: logger)
+                accounts: service.accounts, settings: configuration.auth, keys: service.signingKeys, realm: realm, logger: logger)
         }
         let limits = configuration.connections
         let counter = ConnectionCounter(limit: limits.perAddress)
@@ -156,7 +154,8 @@ public struct RegistryServer: Sendable {
         return Application(
             responder: RegistryResponder(
                 registry: service, authenticator: authenticator, metricsAccess: configuration.auth.metricsAccess,
-                proxies: configuration.trustedProxies, accessLog: accessLog),
+                proxies: configuration.trustedProxies, accessLog: accessLog,
+                web: WebRoutes(registry: service, authenticator: authenticator, origin: realm, service: configuration.auth.service)),
             server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
@@ -197,6 +196,7 @@ public struct RegistryServer: Sendable {
             // Scheduled collection stops with the server, and a run in progress ends at its next
             // phase, before the store closes.
             let collection = Task { await service.collector.schedule() }
+            let pullCounts = Task { [logger] in await service.pulls.schedule(every: .seconds(5), logger: logger) }
             var failure: (any Error)?
             let accessLog = AccessLog(format: configuration.accessLog)
             do {
@@ -206,7 +206,9 @@ public struct RegistryServer: Sendable {
             }
             accessLog.close()
             collection.cancel()
+            pullCounts.cancel()
             await collection.value
+            await pullCounts.value
             if let failure { throw failure }
         } catch {
             try await service.store.close()

@@ -21,6 +21,8 @@ public final class RegistryService: Sendable {
     let publisher: ManifestPublisher
     /// The keys that sign and verify registry tokens, shared through the database.
     public let signingKeys: SigningKeyring
+    /// Manifest pulls, counted in memory and written every few seconds.
+    public let pulls: PullCounter
 
     /// Loads garbage collection's condemned blobs before anything can touch one, and the token
     /// signing keys (taking over those of `legacyKeyDirectory` the first time; SigningKeyStore).
@@ -45,6 +47,7 @@ public final class RegistryService: Sendable {
         self.store = store
         self.metadata = metadata
         self.accounts = AccountService(store: metadata.accounts)
+        pulls = PullCounter(database: metadata.database)
         self.options = options
         self.logger = logger
         let liveness = BlobLiveness(
