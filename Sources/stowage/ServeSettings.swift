@@ -112,6 +112,9 @@ struct ServeSetting: Sendable {
         ServeSetting(key: "storage.cache_size", help: "bytes of memory for the object store's index rows and small blobs") {
             $0.objectStorage.cacheBudget = Int(try number($1, in: 0...Limits.bytes))
         },
+        ServeSetting(key: "pages.count_pulls", help: "count manifest pulls per package and version (the pages and the management API show them)") {
+            $0.registry.countPulls = try boolean($1)
+        },
         ServeSetting(key: "gc.interval", help: "seconds between garbage collection runs, 0 for on demand only") {
             $0.registry.collection.interval = try seconds($1)
         },

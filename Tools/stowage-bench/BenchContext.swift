@@ -11,6 +11,7 @@ struct BenchContext: Sendable {
         var mountSources: Int
         var tags: Int
         var headBlobs: Int
+        var packageVersions: Int
     }
 
     let client: RegistryClient

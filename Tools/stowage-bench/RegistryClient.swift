@@ -145,6 +145,14 @@ struct RegistryClient: Sendable {
         return (list.tags, response.headers.first(name: "Link") != nil)
     }
 
+    /// `GET` a page of Stowage's web interface, checking that it says `expected`.
+    func getPage(_ path: String, expecting expected: String) async throws {
+        let response = try await send(.GET, path)
+        guard response.status == .ok else { try await reject(response, "GET \(path)") }
+        let body = try await response.body.collect(upTo: 16 << 20)
+        guard String(buffer: body).contains(expected) else { throw BenchError("GET \(path): the page does not say \(expected)") }
+    }
+
     // MARK: Transport
 
     private func send(

@@ -28,7 +28,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("server-pid"), help: "The server's process id, to report the CPU time it spends on each scenario.")
     var serverPID: Int32?
 
-    @Option(help: "Comma-separated scenarios to run, in the order given (default: all).")
+    @Option(help: "Comma-separated scenarios to run, in the order given (default: all but package-page).")
     var scenarios: String?
 
     @Option(help: ArgumentHelp("Operations of a scenario (repeatable; all=N sets every scenario).", valueName: "scenario=n"))
@@ -58,6 +58,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Tags in the repository that tag-list lists.")
     var tags = 100
 
+    @Option(help: "Versions of the package whose page package-page reads.")
+    var packageVersions = 5000
+
     @Option(help: "Blobs that mount takes from its source repository; each target repository gets all of them.")
     var mountSources = 256
 
@@ -72,7 +75,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard scale > 0, maxSeconds > 0, largeBlobMiB > 0, chunkMiB > 0, smallBlobKiB > 0,
-              pullBlobs > 0, tags > 0, mountSources > 0, requestTimeout > 0 else {
+              pullBlobs > 0, tags > 0, packageVersions > 0, mountSources > 0, requestTimeout > 0 else {
             throw ValidationError("sizes, counts and times must be positive")
         }
         _ = try plan()
@@ -115,7 +118,8 @@ struct RunCommand: AsyncParsableCommand {
             pullBlobs: pullBlobs,
             mountSources: mountSources,
             tags: tags,
-            headBlobs: 16
+            headBlobs: 16,
+            packageVersions: packageVersions
         )
         let clock = ContinuousClock()
         let generated = clock.now
@@ -179,7 +183,8 @@ struct RunCommand: AsyncParsableCommand {
                 throw ValidationError("a scenario may appear only once in --scenarios")
             }
         } else {
-            kinds = ScenarioKind.allCases
+            // The package page is Stowage's own; a comparison with other registries leaves it out.
+            kinds = ScenarioKind.allCases.filter { $0 != .packagePage }
         }
         return kinds.map { kind in
             let baseCount = count.last { $0.kinds.contains(kind) }?.value ?? kind.defaultCount

@@ -97,6 +97,21 @@ struct Scenario: Sendable {
                 }
                 return 0
             }
+
+        case .packagePage:
+            let repository = context.repository("page")
+            try await pushImageBlobs(context, to: repository)
+            // Every tenth version tagged, the others by digest only: a package with a long
+            // history of untagged builds, as CI leaves them.
+            try await setUp("pushing \(context.sizes.packageVersions) versions to \(repository)", count: context.sizes.packageVersions, concurrency: 8) { index in
+                let manifest = ImageManifest(config: context.imageConfig, layers: Array(context.imageLayers), index: index)
+                try await client.putManifest(
+                    repository: repository, reference: index % 10 == 0 ? "v\(index)" : manifest.digest.description, manifest: manifest)
+            }
+            return { _ in
+                try await client.getPage("/-/packages/\(repository)", expecting: "All (\(context.sizes.packageVersions))")
+                return 0
+            }
         }
     }
 

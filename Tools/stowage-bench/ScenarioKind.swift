@@ -10,6 +10,7 @@ enum ScenarioKind: String, CaseIterable, Codable, Sendable {
     case blobHead = "blob-head"
     case mount
     case tagList = "tag-list"
+    case packagePage = "package-page"
 
     var summary: String {
         switch self {
@@ -22,6 +23,7 @@ enum ScenarioKind: String, CaseIterable, Codable, Sendable {
         case .blobHead: "blob HEAD"
         case .mount: "cross-repository mount: POST ?mount=&from="
         case .tagList: "GET tags/list"
+        case .packagePage: "GET the web page of a package with --package-versions versions (Stowage only)"
         }
     }
 
@@ -37,12 +39,13 @@ enum ScenarioKind: String, CaseIterable, Codable, Sendable {
         case .blobHead: 25000
         case .mount: 12000
         case .tagList: 10000
+        case .packagePage: 200
         }
     }
 
     var defaultConcurrency: Int {
         switch self {
-        case .pushMonolithic, .pushChunked, .pull: 1
+        case .pushMonolithic, .pushChunked, .pull, .packagePage: 1
         case .smallPush, .manifestPut, .manifestGet, .blobHead, .mount, .tagList: 16
         }
     }
@@ -51,7 +54,7 @@ enum ScenarioKind: String, CaseIterable, Codable, Sendable {
     var movesBytes: Bool {
         switch self {
         case .pushMonolithic, .pushChunked, .pull: true
-        case .smallPush, .manifestPut, .manifestGet, .blobHead, .mount, .tagList: false
+        case .smallPush, .manifestPut, .manifestGet, .blobHead, .mount, .tagList, .packagePage: false
         }
     }
 }

@@ -62,7 +62,7 @@ struct ManifestRoutes {
             return Response(status: .ok, headers: headers)
         }
         let body = try await registry.manifestBytes(record.digest)
-        registry.pulls.record(record.digest, in: name)
+        if registry.options.countPulls { registry.pulls.record(record.digest, in: name) }
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
     }
 

@@ -8,6 +8,8 @@ public struct RegistryOptions: Sendable {
     public var maximumPageSize = 10_000
     /// Garbage collection, and the restore window of deleted packages and versions.
     public var collection = CollectionSettings()
+    /// Count manifest pulls for the pages and the management API (`PullCounter`).
+    public var countPulls = true
 
     public init() {}
 }
