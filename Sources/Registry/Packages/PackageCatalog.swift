@@ -44,17 +44,10 @@ public struct PackageCatalog: Sendable {
         }
     }
 
-    /// One package's listing and how many of its versions are tagged.
+    /// A live package's listing and visibility.
     public struct Overview: Sendable {
         public var summary: PackageSummary
-        public var tagged: Int
         public var isPublic: Bool
-    }
-
-    /// A page of a package's versions, and how many there are under the filter.
-    public struct VersionPage: Sendable {
-        public var versions: [PackageVersion]
-        public var total: Int
     }
 
     public func overview(_ package: RepositoryName) async throws -> Overview? {
@@ -64,31 +57,25 @@ public struct PackageCatalog: Sendable {
                 { ($0.integer(at: 0), $0.integer(at: 1)) })
             else { return nil }
             let summary = try await PackageStore.summary(of: id, name: package.description, created: created, deleted: nil, db)
-            let tagged = try await db.firstRow(
-                "SELECT count(*) FROM manifests m WHERE m.repository_id = ? AND \(PackageStore.liveVersion) AND \(Self.tagged)",
-                [.integer(id)]) { $0.integer(at: 0) } ?? 0
             let isPublic = try await db.firstRow(
                 "SELECT public FROM package_visibility WHERE repository = ?", [.text(package.description)]) { $0.integer(at: 0) } ?? 0
-            return Overview(summary: summary, tagged: Int(tagged), isPublic: isPublic != 0)
+            return Overview(summary: summary, isPublic: isPublic != 0)
         }
     }
 
     /// Versions `offset ..< offset + limit`, newest first; `tagged` keeps only the tagged (true)
     /// or untagged (false) ones.
-    public func versions(of package: RepositoryName, tagged: Bool?, offset: Int, limit: Int) async throws -> VersionPage {
+    public func versions(of package: RepositoryName, tagged: Bool?, offset: Int, limit: Int) async throws -> [PackageVersion] {
         try await database.scan { db in
             guard let id = try await MetadataRows.repositoryID(package, db) else { throw PackageError.packageUnknown(package.description) }
             let filter = tagged.map { $0 ? Self.tagged : "NOT " + Self.tagged } ?? "1 = 1"
-            let total = try await db.firstRow(
-                "SELECT count(*) FROM manifests m WHERE m.repository_id = ? AND \(PackageStore.liveVersion) AND \(filter)",
-                [.integer(id)]) { $0.integer(at: 0) } ?? 0
             var versions: [PackageVersion] = []
             for row in try await PackageStore.versionRows(of: id, deleted: false, also: filter, limit: limit, offset: offset, db) {
                 var version = row.value
                 version.size = try await PackageStore.versionSize(row.id, in: id, db)
                 versions.append(version)
             }
-            return VersionPage(versions: versions, total: Int(total))
+            return versions
         }
     }
 

@@ -233,13 +233,16 @@ public struct PackageStore: Sendable {
         -> PackageSummary
     {
         let id: [DatabaseValue] = [.integer(repositoryID)]
+        // One pass over the versions for every figure: the version test is most of its cost.
         let versions = try await db.firstRow(
             """
-            SELECT count(*), max(m.created), CAST(coalesce(sum((SELECT sum(p.count) FROM pull_counts p WHERE p.manifest_id = m.id)), 0) AS BIGINT)
+            SELECT count(*), max(m.created), CAST(coalesce(sum((SELECT sum(p.count) FROM pull_counts p WHERE p.manifest_id = m.id)), 0) AS BIGINT),
+            CAST(coalesce(sum(CASE WHEN EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id) THEN 1 ELSE 0 END), 0) AS BIGINT)
             FROM manifests m WHERE m.repository_id = ? AND \(liveVersion)
-            """, id) { (count: $0.integer(at: 0), published: $0.optionalInteger(at: 1), pulls: $0.integer(at: 2)) }
+            """, id
+        ) { (count: $0.integer(at: 0), published: $0.optionalInteger(at: 1), pulls: $0.integer(at: 2), tagged: $0.integer(at: 3)) }
         return PackageSummary(
-            name: name, versions: Int(versions?.count ?? 0),
+            name: name, versions: Int(versions?.count ?? 0), taggedVersions: Int(versions?.tagged ?? 0),
             tags: Int(try await db.firstRow("SELECT count(*) FROM tags WHERE repository_id = ?", id) { $0.integer(at: 0) } ?? 0),
             size: UInt64(try await db.firstRow(
                 "SELECT CAST(coalesce(sum(size), 0) AS BIGINT) FROM blob_links WHERE repository_id = ?", id) { $0.integer(at: 0) } ?? 0),

@@ -3,6 +3,8 @@ public struct PackageSummary: Sendable, Equatable, Codable {
     public var name: String
     /// Top-level manifests: images, indexes and artifacts, not the platform manifests of an index.
     public var versions: Int
+    /// Versions with at least one tag.
+    public var taggedVersions: Int
     public var tags: Int
     /// Bytes of the blobs linked into the package, manifests included.
     public var size: UInt64

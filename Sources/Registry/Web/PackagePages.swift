@@ -108,20 +108,20 @@ struct PackagePages: Sendable {
         let summary = overview.summary
         let filter = page.query("filter")
         let tagged: Bool? = filter == "tagged" ? true : filter == "untagged" ? false : nil
-        let total = tagged.map { $0 ? overview.tagged : summary.versions - overview.tagged } ?? summary.versions
+        let total = tagged.map { $0 ? summary.taggedVersions : summary.versions - summary.taggedVersions } ?? summary.versions
         let base = "/-/packages/\(name)"
         let pager = Pager(total: total, number: page.pageNumber, size: Self.pageSize) {
             PageRequest.link(base, [("filter", filter.flatMap { ["tagged", "untagged"].contains($0) ? $0 : nil }), ("page", String($0))])
         }
-        let versions = try await catalog.versions(of: name, tagged: tagged, offset: pager.offset, limit: Self.pageSize).versions
+        let versions = try await catalog.versions(of: name, tagged: tagged, offset: pager.offset, limit: Self.pageSize)
         let newest = tagged == nil && pager.offset == 0
-            ? versions.first : try await catalog.versions(of: name, tagged: nil, offset: 0, limit: 1).versions.first
+            ? versions.first : try await catalog.versions(of: name, tagged: nil, offset: 0, limit: 1).first
         let about = await newest.asyncMap { await ImageDetails.about($0, registry: registry) }
         let recent = try await catalog.recentTags(name, limit: 10)
         let pullTag = recent.contains { $0.tag == "latest" } ? ":latest" : recent.first.map { ":" + $0.tag } ?? newest.map { "@" + $0.digest } ?? ""
         let source = about?.source
-        let filters = [("All", nil as String?, summary.versions), ("Tagged", "tagged", overview.tagged),
-                       ("Untagged", "untagged", summary.versions - overview.tagged)].map { label, value, count in
+        let filters = [("All", nil as String?, summary.versions), ("Tagged", "tagged", summary.taggedVersions),
+                       ("Untagged", "untagged", summary.versions - summary.taggedVersions)].map { label, value, count in
             PackageView.Filter(
                 label: "\(label) (\(count))", href: PageRequest.link(base, [("filter", value)]), current: value == filter)
         }
