@@ -94,6 +94,17 @@ public final class BlobStore: Sendable {
         index.all()
     }
 
+    /// Bytes of the store's files (packs and their indexes, the published index, upload spools):
+    /// what the data directory holds, for the administrator's page. A file removed while it is
+    /// counted counts as empty.
+    public func dataDirectoryBytes() throws -> UInt64 {
+        var total: UInt64 = 0
+        for folder in [directory.packs, directory.indexDirectory, directory.uploads] {
+            for name in try FileSystem.list(folder) { total += try FileSystem.fileSize(folder + "/" + name) ?? 0 }
+        }
+        return total
+    }
+
     // MARK: Reads
 
     /// Streams the blob's bytes (or `range` of them) to `body`, in chunks of at most one block.

@@ -69,6 +69,10 @@ public protocol BlobStorage: Sendable {
     func compact(deadShare: Double, limits: CompactionLimits, checkpoint: @Sendable (CollectionCheckpoint) -> Void)
         async throws -> CompactionResult
 
+    /// Bytes the storage's files occupy on this node's disk; nil for an object store, whose
+    /// bucket says what it holds, not this node.
+    func fileBytes() async throws -> UInt64?
+
     /// Whether the storage answers now (readiness).
     func isReachable() async -> Bool
 

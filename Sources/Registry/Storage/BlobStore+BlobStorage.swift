@@ -15,6 +15,8 @@ extension BlobStore: BlobStorage {
 
     public func redirectURL(for digest: Digest) async throws -> String? { nil }
 
+    public func fileBytes() async throws -> UInt64? { try dataDirectoryBytes() }
+
     /// The data directory is this process's own: it answers while the store is open.
     public func isReachable() async -> Bool { isOpen }
 

@@ -30,6 +30,8 @@ public final class ObjectBlobStore: BlobStorage {
         rows = DigestCache(budget: settings.cacheBudget, cost: \.cost)
     }
 
+    public func fileBytes() async throws -> UInt64? { nil }
+
     /// Whether the bucket answers, for readiness.
     public func isReachable() async -> Bool {
         (try? await client.bucketExists()) == true

@@ -57,10 +57,12 @@ struct AdministrationPage: Sendable {
         try requireAdministrator(page)
         let blobs = try await registry.store.allBlobs()
         let stored = blobs.reduce(UInt64(0)) { $0 + $1.size }
+        let onDisk = try await registry.store.fileBytes()
         let owners = try await registry.metadata.catalog.bytesByOwner()
         let runs = try await registry.metadata.collection.recentRuns(limit: 10)
         let view = View(
-            storedText: "\(PageFormat.count(blobs.count, "blob")) stored, \(PageFormat.bytes(stored)) (each blob once, however many packages link it).",
+            storedText: "\(PageFormat.count(blobs.count, "blob")) stored, \(PageFormat.bytes(stored)) (each blob once, however many packages link it); "
+                + (onDisk.map { "\(PageFormat.bytes($0)) on disk in the data directory." } ?? "in the object store's bucket."),
             owners: owners.map { View.Owner(owner: $0.owner, bytes: PageFormat.bytes($0.bytes)) },
             runs: runs.map { run in
                 View.Run(

@@ -168,7 +168,8 @@ enum PageTemplates {
         <h2>Danger zone</h2>
         <form method="post" action="/-/packages/{{name}}/-/delete" class="box danger-zone"><div class="row">
         <input type="hidden" name="_csrf" value="{{csrf}}">
-        <p>Deleting the package hides it and all its versions at once; it can be restored from Deleted for {{restoreWindow}}.</p>
+        <p>Deleting the package hides it and all its versions at once; it can be restored from Deleted for {{restoreWindow}}.
+        To delete one version, open it from the <a href="/-/packages/{{name}}#versions">list of versions</a>.</p>
         <label for="confirm">Type <code>{{name}}</code> to confirm</label>
         <input type="text" id="confirm" name="confirm" autocomplete="off" data-confirm="{{name}}" required>
         <p><button type="submit" class="danger" id="delete-package">Delete this package</button></p>

@@ -400,8 +400,8 @@ struct WebPagesTests {
         }
     }
 
-    @Test func theAdministratorsPageShowsStorageAndRunsCollection() async throws {
-        try await Self.withAuth { registry in
+    @Test(arguments: DatabaseBackend.allCases) func theAdministratorsPageShowsStorageAndRunsCollection(_ backend: DatabaseBackend) async throws {
+        try await Self.withAuth(backend) { registry in
             let accounts = registry.service.metadata.accounts
             _ = try await accounts.createUser("root", admin: true)
             let full = try await accounts.createToken(user: "root", scopes: Set(Scope.allCases), expires: nil, description: "").token
@@ -413,6 +413,7 @@ struct WebPagesTests {
             let page = try await viewer.get("/-/admin")
             #expect(page.status == .ok)
             #expect(page.text.contains("3 blobs stored"))
+            #expect(page.text.contains(backend == .cluster ? "in the object store&#39;s bucket" : "on disk in the data directory"))
             #expect(page.text.contains(#"<a href="/-/packages?owner=root">root</a>"#))
             let preview = try await viewer.post("/-/admin/gc", [("mode", "preview")])
             #expect(preview.status == .ok)
