@@ -18,13 +18,13 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
-import json
 import os
 import re
 import subprocess
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
@@ -36,6 +36,7 @@ from selenium.common.exceptions import (
 )
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -58,6 +59,13 @@ def check(condition: object, message: str) -> None:
         raise CheckFailed(message)
 
 
+def where(error: BaseException) -> str:
+    """'at line N (code)' of the innermost frame of this script in error's traceback."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if f.filename == __file__]
+    return f"at line {frames[-1].lineno} ({frames[-1].line})" if frames else ""
+
+
 class PagesTest:
     def __init__(self, args: argparse.Namespace) -> None:
         self.base = args.base.rstrip("/")
@@ -74,7 +82,6 @@ class PagesTest:
         self.console: list[tuple[str, dict]] = []  # (step, log entry)
         self.expected_404: set[str] = set()  # page URLs that must answer 404
         self.v1_digest = ""
-        self.new_token = ""
         os.makedirs(self.shots, exist_ok=True)
         self.driver = self.start_browser()
 
@@ -106,7 +113,7 @@ class PagesTest:
         except TimeoutException as failure:
             self.fail(f"timed out waiting: {failure.msg or 'condition not met'}")
         except WebDriverException as failure:
-            self.fail(f"browser error: {failure.msg}")
+            self.fail(f"browser error {where(failure)}: {failure.msg}")
         self.collect_console()
         print(f"     ok ({time.monotonic() - started:.1f} s)", flush=True)
 
@@ -145,17 +152,41 @@ class PagesTest:
         self.driver.get(self.url(path))
         self.wait().until(EC.presence_of_element_located((By.ID, "main")))
 
+    def navigate_by(self, action: Callable[[], object], what: str) -> None:
+        """Run action (a click, a key press) and wait for the next document.
+
+        The old document is marked with a window property; the new one lacks
+        it. Chromedriver sometimes reports an error for a click whose
+        navigation already began ("Node with given id does not belong to the
+        document"); such an error is ignored when the page did change.
+        """
+        self.driver.execute_script("window.stowageOldPage = true")
+        try:
+            action()
+        except WebDriverException as error:
+            if not self.left_old_page():
+                raise CheckFailed(f"{what} failed: {error.msg}") from None
+            self.note(f"ignored a chromedriver error for {what}, which did navigate: "
+                      f"{error.msg.splitlines()[0]}")
+        try:
+            self.wait().until(lambda d: self.left_old_page()
+                              and d.find_elements(By.ID, "main"))
+        except TimeoutException:
+            raise CheckFailed(f"{what} did not load a new page; the browser is "
+                              f"still at {self.path()}") from None
+
+    def left_old_page(self) -> bool:
+        try:
+            return self.driver.execute_script(
+                "return window.stowageOldPage === undefined")
+        except WebDriverException:
+            return False  # between documents
+
     def follow(self, element: WebElement, path: str, what: str) -> None:
         """Click element and wait for a new document at path (query ignored)."""
-        old = self.driver.find_element(By.TAG_NAME, "html")
-        element.click()
-        try:
-            self.wait().until(EC.staleness_of(old))
-            self.wait().until(lambda d: urlsplit(d.current_url).path == path)
-            self.wait().until(EC.presence_of_element_located((By.ID, "main")))
-        except TimeoutException:
-            raise CheckFailed(f"{what} should lead to {path}, "
-                              f"the browser is at {self.path()}") from None
+        self.navigate_by(element.click, what)
+        check(urlsplit(self.driver.current_url).path == path,
+              f"{what} should lead to {path}, the browser is at {self.path()}")
 
     def find(self, css: str, what: str) -> WebElement:
         found = self.driver.find_elements(By.CSS_SELECTOR, css)
@@ -173,21 +204,22 @@ class PagesTest:
                         f"{[a.text for a in links]}")
         return matching[0]
 
-    def screenshot(self, name: str, full_page: bool = True) -> None:
+    def screenshot(self, name: str) -> None:
+        """A full-page PNG (or, should that fail, the viewport) in --screenshots."""
         target = os.path.join(self.shots, name)
-        data = None
-        if full_page:
-            try:
-                metrics = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
-                size = metrics.get("cssContentSize") or metrics["contentSize"]
-                shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {
-                    "format": "png", "captureBeyondViewport": True,
-                    "clip": {"x": 0, "y": 0, "width": size["width"],
-                             "height": size["height"], "scale": 1}})
-                data = base64.b64decode(shot["data"])
-            except (WebDriverException, KeyError):
-                data = None
-        if data is None:
+        try:
+            # Capturing beyond the viewport drops the vertical scroll bar, so
+            # the page is laid out at the full window width: clip to that.
+            metrics = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
+            size = metrics.get("cssContentSize") or metrics["contentSize"]
+            width = max(size["width"],
+                        self.driver.execute_script("return window.innerWidth"))
+            shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {
+                "format": "png", "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": width,
+                         "height": size["height"], "scale": 1}})
+            data = base64.b64decode(shot["data"])
+        except (WebDriverException, KeyError):
             data = self.driver.get_screenshot_as_png()
         with open(target, "wb") as file:
             file.write(data)
@@ -267,9 +299,8 @@ class PagesTest:
                   f"#token is type={token_input.get_attribute('type')!r}, not password")
             self.find("#user", "the user input").send_keys(self.user)
             token_input.send_keys(self.token)
-            old = self.driver.find_element(By.TAG_NAME, "html")
-            self.find("#sign-in-submit", "the sign-in button").click()
-            self.wait().until(EC.staleness_of(old))
+            self.navigate_by(self.find("#sign-in-submit", "the sign-in button").click,
+                             "the sign-in button")
             try:
                 sign_out = self.wait().until(
                     EC.visibility_of_element_located((By.ID, "sign-out")))
@@ -296,10 +327,7 @@ class PagesTest:
             search = self.find("#q", "the search box")
             search.clear()
             search.send_keys(name)
-            old = self.driver.find_element(By.TAG_NAME, "html")
-            search.submit()
-            self.wait().until(EC.staleness_of(old))
-            self.wait().until(EC.presence_of_element_located((By.ID, "packages")))
+            self.navigate_by(lambda: search.send_keys(Keys.ENTER), "searching")
             check("q=" in self.driver.current_url,
                   f"searching did not submit q: at {self.path()}")
             links = [a for a in self.driver.find_elements(
@@ -324,6 +352,7 @@ class PagesTest:
             self.driver.execute_cdp_cmd("Browser.grantPermissions", {
                 "origin": self.base,
                 "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+            self.clipboard("writeText", "(not copied yet)")  # so a stale copy cannot pass
             self.find("#copy-pull", "the copy button").click()
             try:
                 self.wait(5).until(EC.text_to_be_present_in_element(
@@ -333,7 +362,7 @@ class PagesTest:
                 raise CheckFailed("#pull-command-status reads "
                                   f"{status[0].text if status else None!r}, not "
                                   "'Copied to the clipboard'") from None
-            copied = self.read_clipboard()
+            copied = self.clipboard("readText")
             if copied is None:
                 self.note("clipboard read-back is not possible here; "
                           "only the status text was checked")
@@ -360,22 +389,24 @@ class PagesTest:
             self.note(f"{len(rows)} versions; v1 = {self.v1_digest}")
             self.screenshot("package.png")
 
-    def read_clipboard(self) -> str | None:
+    def clipboard(self, method: str, *arguments: str) -> str | None:
+        """Call navigator.clipboard.readText/writeText; None (and a note) if impossible."""
         try:
             result = self.driver.execute_async_script("""
+                const [method, ...args] = arguments;
                 const done = arguments[arguments.length - 1];
-                if (!navigator.clipboard || !navigator.clipboard.readText) {
-                  done({error: 'navigator.clipboard.readText is unavailable'}); return;
+                if (!navigator.clipboard || !navigator.clipboard[method]) {
+                  done({error: `navigator.clipboard.${method} is unavailable`}); return;
                 }
-                navigator.clipboard.readText().then(
-                  (text) => done({text: text}),
+                navigator.clipboard[method](...args.slice(0, -1)).then(
+                  (text) => done({text: text ?? ''}),
                   (error) => done({error: String(error)}));
-            """)
+            """, method, *arguments)
         except WebDriverException as error:
-            self.note(f"reading the clipboard failed: {error.msg}")
+            self.note(f"clipboard {method} failed: {error.msg}")
             return None
         if "error" in result:
-            self.note(f"reading the clipboard failed: {result['error']}")
+            self.note(f"clipboard {method} failed: {result['error']}")
             return None
         return result["text"]
 
@@ -486,7 +517,6 @@ class PagesTest:
             shown = self.find("pre#new-token", "the new token").text.strip()
             check(re.fullmatch(r"stw_[0-9a-f]{12}_\S+", shown),
                   f"#new-token reads {shown!r}, not a stw_<id>_<secret> token")
-            self.new_token = shown
             token_id = shown.split("_")[1]
             self.note(f"generated token id {token_id}")
 
@@ -497,14 +527,15 @@ class PagesTest:
             check(secret not in self.driver.page_source,
                   "the token's secret is still in the page after reloading")
             table = self.find("#token-list", "the token list")
-            rows = [r for r in table.find_elements(By.CSS_SELECTOR, "tbody tr")
-                    if TOKEN_NOTE in r.text]
-            check(rows, f"#token-list has no row with the note {TOKEN_NOTE!r}: {table.text!r}")
-            row = rows[0].text
-            check(token_id in row, f"the {TOKEN_NOTE!r} row lacks the id {token_id}: {row!r}")
+            rows = [r.text for r in table.find_elements(By.CSS_SELECTOR, "tbody tr")
+                    if token_id in r.text]
+            check(rows, f"#token-list has no row for token {token_id}: {table.text!r}")
+            row = rows[0]
+            check(TOKEN_NOTE in row, f"the row of token {token_id} lacks the note "
+                                     f"{TOKEN_NOTE!r}: {row!r}")
             check("read:packages" in row and "write:packages" in row
                   and "delete:packages" not in row,
-                  f"the {TOKEN_NOTE!r} row shows other scopes: {row!r}")
+                  f"the row of token {token_id} shows other scopes: {row!r}")
             self.note(f"listed: {row!r}")
 
             if not self.layout:
@@ -531,7 +562,8 @@ class PagesTest:
                 check(background not in ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)"),
                       f"the body background is {background} in the dark scheme")
                 overflow = self.driver.execute_script(
-                    "return document.documentElement.scrollWidth - window.innerWidth")
+                    "const root = document.documentElement;"
+                    "return root.scrollWidth - root.clientWidth")
                 check(overflow <= 0,
                       f"the page scrolls sideways by {overflow} px at {width} px wide")
                 if self.layout:
@@ -549,13 +581,12 @@ class PagesTest:
         with self.step("sign out; the private package is then not found"):
             self.open(self.package_path)
             sign_out = self.find("#sign-out", "the sign-out button")
-            old = self.driver.find_element(By.TAG_NAME, "html")
-            sign_out.click()
-            self.wait().until(EC.staleness_of(old))
+            self.navigate_by(sign_out.click, "the sign-out button")
             try:
                 self.wait().until(EC.visibility_of_element_located((By.ID, "sign-in")))
             except TimeoutException:
-                raise CheckFailed(f"no visible #sign-in after signing out (at {self.path()})") from None
+                raise CheckFailed("no visible #sign-in after signing out "
+                                  f"(at {self.path()})") from None
             check(not self.driver.find_elements(By.ID, "sign-out"),
                   "#sign-out is still shown after signing out")
             self.expected_404.add(self.url(self.package_path))

@@ -6,7 +6,7 @@ import Foundation
 /// `gzip` and `zstd`, as an image builder would.
 ///
 /// - `image` (linux/amd64, ref name `v1`): a gzip layer, a zstd layer and another gzip layer.
-/// - `armImage` (linux/arm64): the same first layer and a gzip layer of its own.
+/// - `armImage` (linux/arm64, ref name `arm`): the same first layer and a gzip layer of its own.
 /// - `index` (ref name `multi`): an image index listing both with their `platform`.
 struct OCITestLayout {
     struct Blob {
@@ -93,10 +93,11 @@ struct OCITestLayout {
         for blob in result.allBlobs {
             try blob.bytes.write(to: blobs.appendingPathComponent(String(blob.digest.dropFirst("sha256:".count))))
         }
-        var v1 = image.manifest.descriptor, multi = index.descriptor
+        var v1 = image.manifest.descriptor, arm = armImage.manifest.descriptor, multi = index.descriptor
         v1["annotations"] = ["org.opencontainers.image.ref.name": "v1"]
+        arm["annotations"] = ["org.opencontainers.image.ref.name": "arm"]
         multi["annotations"] = ["org.opencontainers.image.ref.name": "multi"]
-        try json(["schemaVersion": 2, "mediaType": indexType, "manifests": [v1, multi]] as [String: Any])
+        try json(["schemaVersion": 2, "mediaType": indexType, "manifests": [v1, arm, multi]] as [String: Any])
             .write(to: layout.appendingPathComponent("index.json"))
         try Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8).write(to: layout.appendingPathComponent("oci-layout"))
         return result
@@ -137,7 +138,14 @@ struct OCITestLayout {
         var config: [String: Any] = [
             "architecture": architecture, "os": "linux",
             "created": "2024-01-01T00:00:00Z",
-            "config": ["Env": ["PATH=/usr/local/bin:/usr/bin:/bin"], "Cmd": ["/bin/hello.sh"], "WorkingDir": "/app"],
+            "config": [
+                "Env": ["PATH=/usr/local/bin:/usr/bin:/bin"], "Cmd": ["/bin/hello.sh"], "WorkingDir": "/app",
+                // What the pages show of a package (and must show as text: the browser test checks).
+                "Labels": [
+                    "org.opencontainers.image.description": "Demo <script>alert(1)</script> image",
+                    "org.opencontainers.image.source": "https://example.com/acme/web",
+                ],
+            ],
             "rootfs": ["type": "layers", "diff_ids": layers.map { $0.diffID }],
         ]
         if let variant { config["variant"] = variant }

@@ -127,13 +127,13 @@ public struct PackageCatalog: Sendable {
         public var reusedTag: String?
     }
 
-    /// The package's most recently set tags and the versions they name.
+    /// The tags of the package's most recently pushed versions, and the versions they name.
     public func recentTags(_ package: RepositoryName, limit: Int) async throws -> [(tag: String, digest: String)] {
         try await database.read { db in
             try await db.rows(
                 """
                 SELECT t.name, m.digest FROM tags t JOIN manifests m ON m.id = t.manifest_id
-                WHERE t.repository_id = (\(MetadataRows.repositoryIDQuery)) ORDER BY t.updated DESC, t.name LIMIT ?2
+                WHERE t.repository_id = (\(MetadataRows.repositoryIDQuery)) ORDER BY m.created DESC, m.id DESC, t.name LIMIT ?2
                 """, [.text(package.description), .integer(Int64(limit))]
             ) { (tag: $0.text(at: 0), digest: $0.text(at: 1)) }
         }

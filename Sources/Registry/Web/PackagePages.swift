@@ -118,7 +118,9 @@ struct PackagePages: Sendable {
             ? versions.first : try await catalog.versions(of: name, tagged: nil, offset: 0, limit: 1).first
         let about = await newest.asyncMap { await ImageDetails.about($0, registry: registry) }
         let recent = try await catalog.recentTags(name, limit: 10)
-        let pullTag = recent.contains { $0.tag == "latest" } ? ":latest" : recent.first.map { ":" + $0.tag } ?? newest.map { "@" + $0.digest } ?? ""
+        // `latest` if there is one, as docker pulls it by default; else the newest version's tag.
+        let hasLatest = try await registry.metadata.manifests.manifestHead(tag: "latest", in: name) != nil
+        let pullTag = hasLatest ? ":latest" : recent.first.map { ":" + $0.tag } ?? newest.map { "@" + $0.digest } ?? ""
         let source = about?.source
         let filters = [("All", nil as String?, summary.versions), ("Tagged", "tagged", summary.taggedVersions),
                        ("Untagged", "untagged", summary.versions - summary.taggedVersions)].map { label, value, count in
@@ -313,7 +315,9 @@ struct PackagePages: Sendable {
                 else { nil }
             return DeletedView.Row(
                 package: deletion.package, digest: deletion.digest, shortDigest: deletion.digest.map(PageFormat.shortDigest) ?? "",
-                deleted: "Deleted " + PageFormat.relative(deletion.deleted, now: page.now), restorable: reason == nil, reason: reason,
+                deleted: "Deleted " + PageFormat.relative(deletion.deleted, now: page.now)
+                    + (reason == nil ? ", restorable until \(PageFormat.date(deletion.deleted + window))" : ""),
+                restorable: reason == nil, reason: reason,
                 csrf: page.viewer.csrf)
         }
         let view = DeletedView(owner: owner, restoreWindow: PageFormat.duration(window), deletions: rows)

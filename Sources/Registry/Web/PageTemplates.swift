@@ -16,6 +16,7 @@ enum PageTemplates {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{title}} · Stowage</title>
+        <link rel="icon" href="data:,">
         <link rel="stylesheet" href="/-/static/style.css?v={{chrome.styleVersion}}">
         <script src="/-/static/app.js?v={{chrome.scriptVersion}}" defer></script>
         </head>
@@ -120,7 +121,7 @@ enum PageTemplates {
         <p class="mono">{{digest}}</p>
         <p>{{#tags}}<span class="chip">{{.}}</span>{{/tags}}</p>
         <h2>Install from the command line</h2>
-        <div class="copy"><pre id="pull-command">{{pullCommand}}</pre><button type="button" data-copy="pull-command">Copy</button></div>
+        <div class="copy"><pre id="pull-command">{{pullCommand}}</pre><button type="button" data-copy="pull-command" id="copy-pull">Copy</button></div>
         <p id="pull-command-status" class="muted" role="status" aria-live="polite"></p>
         <h2>Details</h2>
         <div class="scroll"><table>
@@ -238,7 +239,7 @@ enum PageTemplates {
         <p><button type="submit" class="primary" id="generate-token">Generate token</button></p>
         </form>
         <h2>Your tokens</h2>
-        <div class="scroll"><table id="token-list"><thead><tr><th scope="col">Note</th><th scope="col">Id</th><th scope="col">Scopes</th><th scope="col">Expires</th><th scope="col">Last used</th><th scope="col">State</th><th scope="col"><span class="skip">Actions</span></th></tr></thead><tbody>
+        <div class="scroll"><table id="token-list"><thead><tr><th scope="col">Note</th><th scope="col">Id</th><th scope="col">Scopes</th><th scope="col">Expires</th><th scope="col">Last used</th><th scope="col">State</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody>
         {{#list}}<tr><td>{{description}}</td><td class="mono">{{id}}</td><td>{{scopes}}</td><td>{{expires}}</td><td>{{lastUsed}}</td><td>{{state}}{{#current}} (this session){{/current}}</td>
         <td>{{#active}}<form method="post" action="/-/tokens/{{id}}/revoke"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit" class="danger" aria-label="Revoke token {{id}}">Revoke</button></form>{{/active}}</td></tr>{{/list}}
         </tbody></table></div>
@@ -260,7 +261,7 @@ enum PageTemplates {
         {{<layout}}{{$main}}{{#page}}
         <h1>Members of {{name}}</h1>
         <p><a href="/-/packages?owner={{name}}">Packages of {{name}}</a></p>
-        <div class="scroll"><table id="members"><thead><tr><th scope="col">User</th><th scope="col">Role</th>{{#mayManage}}<th scope="col"><span class="skip">Actions</span></th>{{/mayManage}}</tr></thead><tbody>
+        <div class="scroll"><table id="members"><thead><tr><th scope="col">User</th><th scope="col">Role</th>{{#mayManage}}<th scope="col"><span class="visually-hidden">Actions</span></th>{{/mayManage}}</tr></thead><tbody>
         {{#members}}<tr><td>{{user}}</td><td>{{#mayManage}}<form method="post" action="/-/orgs/{{name}}/members" class="filters">
         <input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="user" value="{{user}}">
         <select name="role" aria-label="Role of {{user}}">{{#roles}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/roles}}</select>

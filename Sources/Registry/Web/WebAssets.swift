@@ -46,6 +46,7 @@ enum WebAssets {
         :focus-visible { outline: 2px solid var(--focus); outline-offset: 2px; }
         .skip { position: absolute; left: -9999px; }
         .skip:focus { left: 8px; top: 8px; background: var(--bg); padding: 4px 8px; z-index: 10; }
+        .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
         header.site { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: center; padding: 10px 16px;
           border-bottom: 1px solid var(--border); background: var(--subtle); }
         header.site .brand { font-weight: 600; color: var(--fg); font-size: 17px; margin-right: auto; }
