@@ -69,13 +69,7 @@ public struct PackageCatalog: Sendable {
         try await database.scan { db in
             guard let id = try await MetadataRows.repositoryID(package, db) else { throw PackageError.packageUnknown(package.description) }
             let filter = tagged.map { $0 ? Self.tagged : "NOT " + Self.tagged } ?? "1 = 1"
-            var versions: [PackageVersion] = []
-            for row in try await PackageStore.versionRows(of: id, deleted: false, also: filter, limit: limit, offset: offset, db) {
-                var version = row.value
-                version.size = try await PackageStore.versionSize(row.id, in: id, db)
-                versions.append(version)
-            }
-            return versions
+            return try await PackageStore.versionRows(of: id, deleted: false, also: filter, limit: limit, offset: offset, db).map(\.value)
         }
     }
 
@@ -87,9 +81,7 @@ public struct PackageCatalog: Sendable {
                   let row = try await PackageStore.versionRows(
                       of: id, deleted: false, children: true, also: "m.digest = ?", values: [.digest(digest)], limit: 1, db).first
             else { return nil }
-            var version = row.value
-            version.size = try await PackageStore.versionSize(row.id, in: id, db)
-            return version
+            return row.value
         }
     }
 

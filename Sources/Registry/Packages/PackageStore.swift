@@ -41,13 +41,7 @@ public struct PackageStore: Sendable {
     public func versions(of package: RepositoryName, deleted: Bool) async throws -> [PackageVersion] {
         try await database.scan { db in
             guard let repositoryID = try await MetadataRows.repositoryID(package, db) else { throw PackageError.packageUnknown(package.description) }
-            var versions: [PackageVersion] = []
-            for row in try await Self.versionRows(of: repositoryID, deleted: deleted, db) {
-                var version = row.value
-                version.size = try await Self.versionSize(row.id, in: repositoryID, db)
-                versions.append(version)
-            }
-            return versions
+            return try await Self.versionRows(of: repositoryID, deleted: deleted, db).map(\.value)
         }
     }
 
@@ -264,51 +258,86 @@ public struct PackageStore: Sendable {
     /// The package's versions: live manifests no live manifest names as a child (with
     /// `children`, those too), or the tops of its version deletions; newest first. `also`
     /// narrows them further (a condition on `m`, whose `?` take `values`); `limit` and `offset`
-    /// take a page.
+    /// take a page. Each comes with its tags, size and pulls, read for all of them at once: a
+    /// page costs a few statements, not a few per version.
     static func versionRows(
         of repositoryID: Int64, deleted: Bool, children: Bool = false, also: String = "1 = 1", values: [DatabaseValue] = [],
         limit: Int = -1, offset: Int = 0, _ db: any DatabaseSession
     ) async throws -> [VersionRow] {
         let filter = deleted ? "d.kind = 'version' AND d.digest = m.digest" : children ? "m.deletion_id IS NULL" : liveVersion
-        let rows = try await db.rows(
+        var deletions: [Int64: Int64] = [:]
+        var sizes: [Int64: UInt64] = [:]
+        var versions = try await db.rows(
             """
             SELECT m.id, m.digest, m.media_type, m.artifact_type, m.subject, m.created, m.platforms, d.deleted, d.id,
-            CAST((SELECT coalesce(sum(p.count), 0) FROM pull_counts p WHERE p.manifest_id = m.id) AS BIGINT)
+            CAST((SELECT coalesce(sum(p.count), 0) FROM pull_counts p WHERE p.manifest_id = m.id) AS BIGINT), m.size
             FROM manifests m LEFT JOIN deletions d ON d.id = m.deletion_id
             WHERE m.repository_id = ? AND \(filter) AND \(also) ORDER BY m.created DESC, m.id DESC
             LIMIT \(limit < 0 ? Int64.max : Int64(limit)) OFFSET \(max(offset, 0))
             """, [.integer(repositoryID)] + values
         ) { row in
-            (row.integer(at: 0), row.optionalInteger(at: 8), PackageVersion(
+            let id = row.integer(at: 0)
+            deletions[id] = row.optionalInteger(at: 8)
+            sizes[id] = UInt64(row.integer(at: 10))
+            return VersionRow(id: id, value: PackageVersion(
                 digest: row.text(at: 1), mediaType: row.text(at: 2), artifactType: row.optionalText(at: 3),
                 subject: row.optionalText(at: 4), tags: [], size: 0, created: row.integer(at: 5),
                 platforms: MetadataRows.platforms(row.text(at: 6)), deleted: row.optionalInteger(at: 7), pulls: row.integer(at: 9)))
         }
-        var versions: [VersionRow] = []
-        for (id, deletionID, version) in rows {
-            var version = version
-            version.tags = deletionID == nil
-                ? try await db.rows("SELECT name FROM tags WHERE manifest_id = ? ORDER BY name", [.integer(id)]) { $0.text(at: 0) }
-                : try await db.rows(
-                    "SELECT name FROM deleted_tags WHERE manifest_id = ? AND deletion_id = ? ORDER BY name",
-                    [.integer(id), .integer(deletionID ?? 0)]) { $0.text(at: 0) }
-            versions.append(VersionRow(id: id, value: version))
+        let ids = versions.map(\.id)
+        // A live version's tags, or those its deletion kept aside.
+        var tags: [Int64: [String]] = [:]
+        for chunk in MetadataRows.chunks(ids) {
+            let list = MetadataRows.placeholders(chunk.count)
+            let sql = deleted
+                ? "SELECT manifest_id, name, deletion_id FROM deleted_tags WHERE manifest_id IN (\(list)) ORDER BY name"
+                : "SELECT manifest_id, name, NULL FROM tags WHERE manifest_id IN (\(list)) ORDER BY name"
+            try await db.forEachRow(sql, chunk.map { .integer($0) }) { row in
+                let id = row.integer(at: 0)
+                if row.optionalInteger(at: 2) == deletions[id] ?? nil { tags[id, default: []].append(row.text(at: 1)) }
+            }
+        }
+        let total = try await versionSizes(ids, own: sizes, in: repositoryID, db)
+        for index in versions.indices {
+            versions[index].value.tags = tags[versions[index].id] ?? []
+            versions[index].value.size = total[versions[index].id] ?? 0
         }
         return versions
     }
 
-    /// The manifest, its index children, and the distinct blobs they name.
-    static func versionSize(_ manifestID: Int64, in repositoryID: Int64, _ db: any DatabaseSession) async throws -> UInt64 {
-        UInt64(try await db.firstRow(
-            """
-            WITH parts(id) AS (
-                SELECT ?2 UNION SELECT c.id FROM manifest_children mc
-                JOIN manifests c ON c.repository_id = ?1 AND c.digest = mc.digest WHERE mc.manifest_id = ?2
-            )
-            SELECT CAST((SELECT coalesce(sum(size), 0) FROM manifests WHERE id IN (SELECT id FROM parts))
-                + (SELECT coalesce(sum(size), 0) FROM blob_links WHERE repository_id = ?1
-                   AND digest IN (SELECT digest FROM manifest_blobs WHERE manifest_id IN (SELECT id FROM parts))) AS BIGINT)
-            """, [.integer(repositoryID), .integer(manifestID)]) { $0.integer(at: 0) } ?? 0)
+    /// Each manifest's size with its index children's and the distinct blobs they all name
+    /// (blobs shared by two platforms count once); `own` holds the manifests' own sizes.
+    static func versionSizes(_ ids: [Int64], own: [Int64: UInt64], in repositoryID: Int64, _ db: any DatabaseSession) async throws
+        -> [Int64: UInt64]
+    {
+        var parts: [Int64: [Int64]] = Dictionary(uniqueKeysWithValues: ids.map { ($0, [$0]) })
+        var partSizes = own
+        for chunk in MetadataRows.chunks(ids) {
+            try await db.forEachRow(
+                """
+                SELECT mc.manifest_id, c.id, c.size FROM manifest_children mc
+                JOIN manifests c ON c.repository_id = ? AND c.digest = mc.digest WHERE mc.manifest_id IN (\(MetadataRows.placeholders(chunk.count)))
+                """, [.integer(repositoryID)] + chunk.map { .integer($0) }
+            ) { row in
+                let child = row.integer(at: 1)
+                if parts[row.integer(at: 0)]?.contains(child) == false { parts[row.integer(at: 0)]?.append(child) }
+                partSizes[child] = UInt64(row.integer(at: 2))
+            }
+        }
+        var blobs: [Int64: [(digest: String, size: UInt64)]] = [:]
+        for chunk in MetadataRows.chunks(Array(Set(parts.values.joined()))) {
+            try await db.forEachRow(
+                """
+                SELECT mb.manifest_id, mb.digest, b.size FROM manifest_blobs mb
+                JOIN blob_links b ON b.repository_id = ? AND b.digest = mb.digest WHERE mb.manifest_id IN (\(MetadataRows.placeholders(chunk.count)))
+                """, [.integer(repositoryID)] + chunk.map { .integer($0) }
+            ) { row in blobs[row.integer(at: 0), default: []].append((row.text(at: 1), UInt64(row.integer(at: 2)))) }
+        }
+        return parts.mapValues { members in
+            var seen = Set<String>()
+            let blobBytes = members.flatMap { blobs[$0] ?? [] }.filter { seen.insert($0.digest).inserted }.reduce(0) { $0 + $1.size }
+            return members.reduce(blobBytes) { $0 + (partSizes[$1] ?? 0) }
+        }
     }
 
     static func retentionPolicies(_ db: any DatabaseSession) async throws -> [RetentionPolicy] {

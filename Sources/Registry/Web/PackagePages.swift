@@ -104,22 +104,32 @@ struct PackagePages: Sendable {
 
     func package(_ name: RepositoryName, _ page: PageRequest) async throws -> Response {
         let actions = try await page.viewer.actions(on: name)
-        guard actions.contains(.pull), let overview = try await catalog.overview(name) else { throw Self.unknown(name) }
-        let summary = overview.summary
+        guard actions.contains(.pull) else { throw Self.unknown(name) }
         let filter = page.query("filter")
         let tagged: Bool? = filter == "tagged" ? true : filter == "untagged" ? false : nil
+        // The reads do not depend on one another: on PostgreSQL they go out on connections of
+        // their own at once. The page asked for is read before the count says it exists; one
+        // past the end is read again as the last.
+        let asked = (page.pageNumber - 1) * Self.pageSize
+        async let overviewRead = catalog.overview(name)
+        async let versionsRead = catalog.versions(of: name, tagged: tagged, offset: asked, limit: Self.pageSize)
+        async let recentRead = catalog.recentTags(name, limit: 10)
+        async let latestRead = registry.metadata.manifests.manifestHead(tag: "latest", in: name)
+        guard let overview = try await overviewRead else { throw Self.unknown(name) }
+        let summary = overview.summary
         let total = tagged.map { $0 ? summary.taggedVersions : summary.versions - summary.taggedVersions } ?? summary.versions
         let base = "/-/packages/\(name)"
         let pager = Pager(total: total, number: page.pageNumber, size: Self.pageSize) {
             PageRequest.link(base, [("filter", filter.flatMap { ["tagged", "untagged"].contains($0) ? $0 : nil }), ("page", String($0))])
         }
-        let versions = try await catalog.versions(of: name, tagged: tagged, offset: pager.offset, limit: Self.pageSize)
+        let versions = pager.offset == asked
+            ? try await versionsRead : try await catalog.versions(of: name, tagged: tagged, offset: pager.offset, limit: Self.pageSize)
         let newest = tagged == nil && pager.offset == 0
             ? versions.first : try await catalog.versions(of: name, tagged: nil, offset: 0, limit: 1).first
         let about = await newest.asyncMap { await ImageDetails.about($0, registry: registry) }
-        let recent = try await catalog.recentTags(name, limit: 10)
+        let recent = try await recentRead
         // `latest` if there is one, as docker pulls it by default; else the newest version's tag.
-        let hasLatest = try await registry.metadata.manifests.manifestHead(tag: "latest", in: name) != nil
+        let hasLatest = try await latestRead != nil
         let pullTag = hasLatest ? ":latest" : recent.first.map { ":" + $0.tag } ?? newest.map { "@" + $0.digest } ?? ""
         let source = about?.source
         let filters = [("All", nil as String?, summary.versions), ("Tagged", "tagged", summary.taggedVersions),

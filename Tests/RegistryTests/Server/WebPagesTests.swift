@@ -330,6 +330,41 @@ struct WebPagesTests {
         }
     }
 
+    @Test(arguments: DatabaseBackend.databases) func anIndexSizeCountsItsPlatformsAndSharedBlobsOnce(_ backend: DatabaseBackend) async throws {
+        try await RegistryHarness.run(backend: backend) { registry in
+            let (index, children) = try await PackageAPITests.pushIndex(registry, "acme/multi", tag: "v1")
+            func length(_ path: String) async throws -> Int {
+                Int(try await registry.request(.head, path, headers: [.accept: "*/*"]).header("Content-Length") ?? "") ?? -1_000_000
+            }
+            var expected = try await length("/v2/acme/multi/manifests/\(index)")
+            var blobs = Set<String>()
+            for child in children {
+                expected += try await length("/v2/acme/multi/manifests/\(child)")
+                let manifest = try await registry.request(.get, "/v2/acme/multi/manifests/\(child)", headers: [.accept: "*/*"])
+                let object = try JSONSerialization.jsonObject(with: Data(manifest.bytes)) as? [String: Any] ?? [:]
+                let descriptors = [object["config"] as? [String: Any] ?? [:]] + (object["layers"] as? [[String: Any]] ?? [])
+                for descriptor in descriptors where blobs.insert(descriptor["digest"] as? String ?? "").inserted {
+                    expected += descriptor["size"] as? Int ?? 0
+                }
+            }
+            #expect(blobs.count == 3, "the two platform images share their config")
+            let versions = try await PackageAPITests.versions(registry, "acme/multi")
+            #expect(versions.count == 1)
+            #expect(versions.first?["size"] as? Int == expected)
+            let child = try #require(try await registry.service.metadata.catalog.version(children[0], of: RepositoryName(parsing: "acme/multi")))
+            #expect(child.platforms == ["linux/amd64"])
+        }
+    }
+
+    @Test func pullCountingCanBeTurnedOff() async throws {
+        try await RegistryHarness.run(configure: { $0.registry.countPulls = false }) { registry in
+            try await registry.pushImage("acme/app", tag: "v1", layers: [Array("one".utf8)])
+            try await registry.request(.get, "/v2/acme/app/manifests/v1")
+            try await registry.service.pulls.flush()
+            #expect(try await PackageAPITests.versions(registry, "acme/app").first?["pulls"] as? Int == 0)
+        }
+    }
+
     @Test func versionsArePagedAndFilteredByTags() async throws {
         try await RegistryHarness.run { registry in
             for index in 0..<33 {
