@@ -204,10 +204,12 @@ extension SchemaMigrations {
         """
         CREATE TABLE pull_counts (
             manifest_id BIGINT NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
+            repository_id BIGINT NOT NULL,
             day BIGINT NOT NULL CHECK (day >= 0),
             count BIGINT NOT NULL CHECK (count >= 0),
             PRIMARY KEY (manifest_id, day)
         );
+        CREATE INDEX pull_counts_by_repository ON pull_counts(repository_id);
         CREATE INDEX manifests_by_created ON manifests(repository_id, created, id);
         CREATE TABLE collection_runs (
             id \(id),

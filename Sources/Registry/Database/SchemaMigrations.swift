@@ -201,10 +201,12 @@ enum SchemaMigrations {
         """
         CREATE TABLE pull_counts (
             manifest_id INTEGER NOT NULL REFERENCES manifests(id) ON DELETE CASCADE,
+            repository_id INTEGER NOT NULL,
             day INTEGER NOT NULL CHECK (day >= 0),
             count INTEGER NOT NULL CHECK (count >= 0),
             PRIMARY KEY (manifest_id, day)
         ) WITHOUT ROWID;
+        CREATE INDEX pull_counts_by_repository ON pull_counts(repository_id);
         CREATE INDEX manifests_by_created ON manifests(repository_id, created, id);
         CREATE TABLE collection_runs (
             id INTEGER PRIMARY KEY,

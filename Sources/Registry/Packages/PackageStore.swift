@@ -227,20 +227,27 @@ public struct PackageStore: Sendable {
         -> PackageSummary
     {
         let id: [DatabaseValue] = [.integer(repositoryID)]
-        // One pass over the versions for every figure: the version test is most of its cost.
+        // One pass over the versions, and the tagged and pulled ones found from their tags and
+        // pull counts: a package of thousands of untagged, unpulled builds costs one scan.
         let versions = try await db.firstRow(
+            "SELECT count(*), max(m.created) FROM manifests m WHERE m.repository_id = ? AND \(liveVersion)", id
+        ) { (count: $0.integer(at: 0), published: $0.optionalInteger(at: 1)) }
+        let tagged = try await db.firstRow(
             """
-            SELECT count(*), max(m.created), CAST(coalesce(sum((SELECT sum(p.count) FROM pull_counts p WHERE p.manifest_id = m.id)), 0) AS BIGINT),
-            CAST(coalesce(sum(CASE WHEN EXISTS (SELECT 1 FROM tags t WHERE t.manifest_id = m.id) THEN 1 ELSE 0 END), 0) AS BIGINT)
-            FROM manifests m WHERE m.repository_id = ? AND \(liveVersion)
-            """, id
-        ) { (count: $0.integer(at: 0), published: $0.optionalInteger(at: 1), pulls: $0.integer(at: 2), tagged: $0.integer(at: 3)) }
+            SELECT count(DISTINCT t.manifest_id) FROM tags t JOIN manifests m ON m.id = t.manifest_id
+            WHERE t.repository_id = ? AND \(liveVersion)
+            """, id) { $0.integer(at: 0) } ?? 0
+        let pulls = try await db.firstRow(
+            """
+            SELECT CAST(coalesce(sum(p.count), 0) AS BIGINT) FROM pull_counts p JOIN manifests m ON m.id = p.manifest_id
+            WHERE p.repository_id = ? AND \(liveVersion)
+            """, id) { $0.integer(at: 0) } ?? 0
         return PackageSummary(
-            name: name, versions: Int(versions?.count ?? 0), taggedVersions: Int(versions?.tagged ?? 0),
+            name: name, versions: Int(versions?.count ?? 0), taggedVersions: Int(tagged),
             tags: Int(try await db.firstRow("SELECT count(*) FROM tags WHERE repository_id = ?", id) { $0.integer(at: 0) } ?? 0),
             size: UInt64(try await db.firstRow(
                 "SELECT CAST(coalesce(sum(size), 0) AS BIGINT) FROM blob_links WHERE repository_id = ?", id) { $0.integer(at: 0) } ?? 0),
-            created: created, deleted: deleted, published: versions?.published, pulls: versions?.pulls ?? 0)
+            created: created, deleted: deleted, published: versions?.published, pulls: pulls)
     }
 
     /// A live manifest of `m`'s repository that no live manifest of it names as an index child:

@@ -39,8 +39,8 @@ public final class PullCounter: Sendable {
                 for (key, count) in counts.sorted(by: { ($0.key.repository, $0.key.digest) < ($1.key.repository, $1.key.digest) }) {
                     try await db.run(
                         """
-                        INSERT INTO pull_counts (manifest_id, day, count)
-                        SELECT m.id, ?, ? FROM manifests m JOIN repositories r ON r.id = m.repository_id
+                        INSERT INTO pull_counts (manifest_id, repository_id, day, count)
+                        SELECT m.id, m.repository_id, ?, ? FROM manifests m JOIN repositories r ON r.id = m.repository_id
                         WHERE r.name = ? AND m.digest = ?
                         ON CONFLICT (manifest_id, day) DO UPDATE SET count = pull_counts.count + excluded.count
                         """, [.integer(key.day), .integer(count), .text(key.repository), .digest(key.digest)])
