@@ -64,6 +64,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Blobs that mount takes from its source repository; each target repository gets all of them.")
     var mountSources = 256
 
+    @Option(help: "Seconds to wait between a scenario's setup and its timed part (a database catching up on its statistics).")
+    var settle = 0
+
     @Option(help: "Seconds before a single request is abandoned.")
     var requestTimeout = 120
 
@@ -75,7 +78,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard scale > 0, maxSeconds > 0, largeBlobMiB > 0, chunkMiB > 0, smallBlobKiB > 0,
-              pullBlobs > 0, tags > 0, packageVersions > 0, mountSources > 0, requestTimeout > 0 else {
+              pullBlobs > 0, tags > 0, packageVersions > 0, settle >= 0, mountSources > 0, requestTimeout > 0 else {
             throw ValidationError("sizes, counts and times must be positive")
         }
         _ = try plan()
@@ -142,6 +145,10 @@ struct RunCommand: AsyncParsableCommand {
             // Write back what earlier scenarios left dirty in the page cache, so that this
             // scenario neither pays for nor is slowed by their writeback.
             sync()
+            if settle > 0 {
+                ProgressLog.say("\(scenario.kind.rawValue): settling for \(settle) s")
+                try await Task.sleep(for: .seconds(settle))
+            }
             ProgressLog.say("\(scenario.kind.rawValue): \(scenario.count) operations, \(scenario.concurrency) client(s)")
             let driver = LoadDriver(count: scenario.count, concurrency: scenario.concurrency, timeLimit: .seconds(maxSeconds))
             let serverBefore = serverPID.flatMap { ProcessCPU.seconds(pid: $0) }
