@@ -43,8 +43,8 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-WAIT_SECONDS = 10
-SKOPEO_SECONDS = 30
+WAIT_SECONDS = 30
+SKOPEO_SECONDS = 60
 DESCRIPTION = "Demo <script>alert(1)</script> image"
 TOKEN_NOTE = "browser test"
 PUSH_TAG = "from-browser-token"
@@ -96,8 +96,8 @@ class PagesTest:
             options.add_argument(argument)
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-        driver.set_page_load_timeout(20)
-        driver.set_script_timeout(10)
+        driver.set_page_load_timeout(60)
+        driver.set_script_timeout(30)
         return driver
 
     @contextmanager
@@ -355,7 +355,7 @@ class PagesTest:
             self.clipboard("writeText", "(not copied yet)")  # so a stale copy cannot pass
             self.find("#copy-pull", "the copy button").click()
             try:
-                self.wait(5).until(EC.text_to_be_present_in_element(
+                self.wait().until(EC.text_to_be_present_in_element(
                     (By.ID, "pull-command-status"), "Copied to the clipboard"))
             except TimeoutException:
                 status = self.driver.find_elements(By.ID, "pull-command-status")
