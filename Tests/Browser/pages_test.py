@@ -297,10 +297,27 @@ class PagesTest:
             token_input = self.find("#token", "the token input")
             check(token_input.get_attribute("type") == "password",
                   f"#token is type={token_input.get_attribute('type')!r}, not password")
-            self.find("#user", "the user input").send_keys(self.user)
-            token_input.send_keys(self.token)
-            self.navigate_by(self.find("#sign-in-submit", "the sign-in button").click,
-                             "the sign-in button")
+            for field in ("user", "token"):
+                check(self.driver.find_elements(By.CSS_SELECTOR, f"label[for={field}]"),
+                      f"#{field} has no <label>")
+            # With the keyboard alone: the first Tab reaches the skip link, the next ones the
+            # header's links and then the form's fields in order; Enter sends it.
+            self.driver.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+            first = self.driver.switch_to.active_element
+            check(first.get_attribute("class") == "skip",
+                  f"the first Tab focuses {first.get_attribute('outerHTML')[:80]!r}, not the skip link")
+            for _ in range(12):
+                if self.driver.switch_to.active_element.get_attribute("id") == "user":
+                    break
+                self.driver.switch_to.active_element.send_keys(Keys.TAB)
+            check(self.driver.switch_to.active_element.get_attribute("id") == "user",
+                  "Tab never reached the user name field")
+            self.driver.switch_to.active_element.send_keys(self.user, Keys.TAB)
+            check(self.driver.switch_to.active_element.get_attribute("id") == "token",
+                  "Tab from the user name does not reach the token field")
+            self.navigate_by(lambda: self.driver.switch_to.active_element.send_keys(self.token, Keys.ENTER),
+                             "Enter in the token field")
+            self.note("signed in with the keyboard alone")
             try:
                 sign_out = self.wait().until(
                     EC.visibility_of_element_located((By.ID, "sign-out")))
