@@ -5,7 +5,11 @@ import Darwin
 #endif
 
 /// Upload sessions: begin, append in order, status, commit, cancel. A session survives a restart:
-/// its state file holds the synced offset and the hash state at that offset.
+/// its state file holds the synced offset and the hash state at that offset. Requests do not
+/// each sync: a checkpoint (sync of the spool, then the state file) is taken once
+/// `uploadCheckpointBytes` arrived or `uploadCheckpointInterval` passed since the last one, and
+/// when the store closes; a crash takes an upload back to its last checkpoint, whose offset its
+/// status then reports (docs/FORMAT.md, "Upload state").
 extension BlobStore {
     /// Starts an upload whose content will be hashed with `algorithm`; returns its id.
     ///
@@ -33,7 +37,7 @@ extension BlobStore {
         return id
     }
 
-    /// Bytes of the upload received and synced: the `Range` a status request reports.
+    /// Bytes of the upload its successful requests sent: the `Range` a status request reports.
     public func uploadOffset(_ id: String) throws -> UInt64 {
         try session(id).offset
     }
@@ -44,8 +48,8 @@ extension BlobStore {
     }
 
     /// Streams one request's bytes into the upload. `offset`, when given, must be where the upload
-    /// stands (chunks arrive in order). The bytes count only if `body` returns: they are then
-    /// synced and recorded before this returns the new offset.
+    /// stands (chunks arrive in order). The bytes count only if `body` returns; they are synced
+    /// and recorded in the state file at the next checkpoint.
     ///
     /// A request that fails (a dropped connection, a body over the size limit, a body its caller
     /// refuses) leaves nothing: a client cannot tell how much of a failed request arrived, and a
@@ -60,15 +64,21 @@ extension BlobStore {
         let session = try session(id)
         let progress = try session.claim { try resumeProgress(session) }
         if let offset, offset != progress.received {
-            session.release(progress, synced: progress.received)
+            session.putBack(progress)
             throw BlobStoreError.uploadOutOfOrder(id: id, expected: progress.received, received: offset)
         }
         var appender = UploadAppender(progress: progress, limit: options.maxBlobSize)
         let written: UploadSession.Progress
+        let reached: UploadState
+        let due: Bool
         do {
             try await body(&appender)
             written = try await appender.finish()
-            try await checkpoint(session, written)
+            reached = UploadState(
+                algorithm: session.algorithm, offset: written.received, created: session.created,
+                hashState: written.hasher.exportState())
+            due = session.isCheckpointDue(at: written.received, options: options)
+            if due { try await checkpoint(written.spool, reached, statePath: session.statePath) }
         } catch {
             // The drain comes first: once the session is free, the next request may cut the
             // spool, and no write of this one may land after that.
@@ -76,20 +86,25 @@ extension BlobStore {
             session.abandon()
             throw error
         }
-        session.release(written, synced: written.received)
+        session.release(written, unsynced: due ? nil : reached)
         return written.received
     }
 
-    /// Makes the upload's bytes so far durable and records the hash state that goes with them.
-    private func checkpoint(_ session: UploadSession, _ progress: UploadSession.Progress) async throws {
-        let state = UploadState(
-            algorithm: session.algorithm, offset: progress.received, created: session.created,
-            hashState: progress.hasher.exportState())
-        let spool = progress.spool
-        let statePath = session.statePath
+    /// Makes the upload's bytes so far durable, then records the state that goes with them.
+    private func checkpoint(_ spool: SystemFile, _ state: UploadState, statePath: String) async throws {
         try await BlockingIO.run {
             try spool.sync()
             try FileSystem.replace(statePath, with: state.encoded())
+        }
+    }
+
+    /// Takes the checkpoints put off (the store is closing): a clean restart resumes every
+    /// upload where its last successful request left it.
+    func checkpointUploads() async throws {
+        for session in uploads.withLock({ Array($0.values) }) {
+            guard let state = session.unsynced else { continue }
+            try await checkpoint(try SystemFile.open(session.spoolPath, flags: O_RDWR), state, statePath: session.statePath)
+            session.checkpointed(state)
         }
     }
 
@@ -105,7 +120,7 @@ extension BlobStore {
         let session = try session(id)
         var progress = try session.claim { try resumeProgress(session) }
         if let offset, offset != progress.received {
-            session.release(progress, synced: session.offset)
+            session.putBack(progress)
             throw BlobStoreError.uploadOutOfOrder(id: id, expected: progress.received, received: offset)
         }
         if let finalChunk {
@@ -114,8 +129,8 @@ extension BlobStore {
                 try await finalChunk(&appender)
                 progress = try await appender.finish()
             } catch {
-                // Bytes past the last checkpoint are not vouched for: the next request rebuilds
-                // the upload from its state file.
+                // Bytes past the last successful request are not vouched for: the next request
+                // rebuilds the upload from where that one left it.
                 await appender.abandon()
                 session.abandon()
                 throw error
@@ -130,7 +145,7 @@ extension BlobStore {
             throw mismatch
         } catch {
             // Neither the final chunk nor what a solo commit wrote into the spool (its table and
-            // headers) is vouched for: the next request starts again from the state file.
+            // headers) is vouched for: the next request starts again from the last successful one.
             session.abandon()
             throw error
         }
@@ -236,15 +251,16 @@ extension BlobStore {
     }
 
     /// Rebuilds the in-memory progress of an upload reloaded after a restart, or given up by a
-    /// failed request: the hash from the state file, the block checksums (cheap) by reading the
-    /// spool.
+    /// failed request: the hash from where the last successful request left it (in memory when
+    /// its checkpoint was put off, else the state file), the block checksums (cheap) by reading
+    /// the spool.
     ///
-    /// The spool is cut to what the state file vouches for first. A failed request may have
-    /// written past it, and those bytes would otherwise outlive a shorter next request: a solo
-    /// commit writes its block table right after the payload and renames the spool into a pack,
-    /// so they would end up in a pack file.
+    /// The spool is cut to that point first. A failed request may have written past it, and those
+    /// bytes would otherwise outlive a shorter next request: a solo commit writes its block table
+    /// right after the payload and renames the spool into a pack, so they would end up in a pack
+    /// file.
     private func resumeProgress(_ session: UploadSession) throws -> UploadSession.Progress {
-        let state = try UploadState.load(session.statePath)
+        let state = try session.unsynced ?? UploadState.load(session.statePath)
         let hasher: DigestHasher
         do {
             hasher = try DigestHasher(algorithm: state.algorithm, restoring: state.hashState)

@@ -64,9 +64,10 @@ public final class BlobStore: Sendable {
     }
 
     /// Seals the open pack, publishes the index and releases the directory. Uploads stay
-    /// resumable on disk.
+    /// resumable on disk, each where its last successful request left it.
     public func close() async throws {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        try await checkpointUploads()
         await writer.sealOpenPack()
         try await publisher.publish()
         lock.release()

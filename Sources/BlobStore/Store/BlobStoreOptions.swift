@@ -11,6 +11,12 @@ public struct BlobStoreOptions: Sendable {
     /// Publish a new index once this many closed packs (sealed shared packs, solo packs) wait
     /// outside it; sealing a shared pack publishes at once. Each publication rewrites the index.
     public var publishAfterClosedPacks = 256
+    /// An upload's bytes are made durable, and its state file written, once this many bytes
+    /// arrived since the last time, or `uploadCheckpointInterval` passed: not on every request.
+    /// A crash loses at most that much of an upload (its status then reports where to resume);
+    /// nothing a commit acknowledged. 0 checkpoints every request.
+    public var uploadCheckpointBytes: UInt64 = 128 << 20
+    public var uploadCheckpointInterval: Duration = .milliseconds(500)
 
     public init() {}
 }

@@ -338,6 +338,89 @@ struct UploadTests {
         try await store.close()
     }
 
+    /// Requests do not each sync: the state file follows at checkpoints (by bytes or time), and
+    /// when the store closes.
+    @Test func uploadsAreCheckpointedByBytesAndOnClose() async throws {
+        let directory = TemporaryDirectory()
+        var options = BlobStoreOptions()
+        options.uploadCheckpointBytes = 1 << 20
+        options.uploadCheckpointInterval = .seconds(3600)
+        var store = try await BlobStore.open(at: directory.path, options: options)
+        let blob = randomBytes(seed: 31, count: 3 << 20)
+        let upload = try await store.beginUpload()
+        let statePath = directory.path + "/uploads/\(upload).state"
+        try await store.append(to: upload, at: 0) { try await $0.write(Array(blob[..<500])) }
+        #expect(try store.uploadOffset(upload) == 500)
+        #expect(try UploadState.load(statePath).offset == 0, "500 bytes are no checkpoint yet")
+        try await store.append(to: upload, at: 500) { try await $0.write(Array(blob[500..<(1 << 20 + 600)])) }
+        #expect(try UploadState.load(statePath).offset == UInt64(1 << 20 + 600), "a MiB since the last one is")
+        try await store.append(to: upload, at: UInt64(1 << 20 + 600)) { try await $0.write(Array(blob[(1 << 20 + 600)..<(2 << 20)])) }
+        #expect(try UploadState.load(statePath).offset == UInt64(1 << 20 + 600))
+        try await store.close()
+        #expect(try UploadState.load(statePath).offset == UInt64(2 << 20), "closing takes the checkpoints put off")
+
+        store = try await BlobStore.open(at: directory.path, options: options)
+        #expect(try store.uploadOffset(upload) == UInt64(2 << 20))
+        let info = try await store.commitUpload(upload, expected: Digest.of(blob), at: UInt64(2 << 20)) { try await $0.write(Array(blob[(2 << 20)...])) }
+        #expect(try await store.bytes(of: info.digest) == blob)
+        try await store.close()
+    }
+
+    /// A crash (the data directory as it is on disk while the store runs) takes an upload back to
+    /// its last checkpoint; its status says so, and the client's resume from there is exact.
+    @Test func aCrashTakesAnUploadBackToItsLastCheckpoint() async throws {
+        let directory = TemporaryDirectory(), copy = TemporaryDirectory()
+        var options = BlobStoreOptions()
+        options.uploadCheckpointBytes = 1 << 20
+        options.uploadCheckpointInterval = .seconds(3600)
+        let store = try await BlobStore.open(at: directory.path, options: options)
+        let blob = randomBytes(seed: 32, count: 3 << 20)
+        let upload = try await store.beginUpload()
+        try await store.append(to: upload, at: 0) { try await $0.write(Array(blob[..<(1 << 20 + 1)])) }
+        try await store.append(to: upload, at: UInt64(1 << 20 + 1)) { try await $0.write(Array(blob[(1 << 20 + 1)..<(1 << 20 + 90_000)])) }
+        #expect(try store.uploadOffset(upload) == UInt64(1 << 20 + 90_000))
+        try FileManager.default.removeItem(atPath: copy.path)
+        try FileManager.default.copyItem(atPath: directory.path, toPath: copy.path)
+        try FileManager.default.removeItem(atPath: copy.path + "/LOCK")
+
+        let recovered = try await BlobStore.open(at: copy.path, options: options)
+        #expect(try recovered.uploadOffset(upload) == UInt64(1 << 20 + 1))
+        await #expect(throws: BlobStoreError.self) {
+            try await recovered.append(to: upload, at: UInt64(1 << 20 + 90_000)) { try await $0.write(Array(blob[(1 << 20 + 90_000)...])) }
+        }
+        let info = try await recovered.commitUpload(upload, expected: Digest.of(blob), at: UInt64(1 << 20 + 1)) {
+            try await $0.write(Array(blob[(1 << 20 + 1)...]))
+        }
+        #expect(try await recovered.bytes(of: info.digest) == blob)
+        try await recovered.close()
+        try await store.close()
+    }
+
+    /// A failed request goes back to where the last successful one left the upload, even when
+    /// that one's checkpoint was put off.
+    @Test func aFailedRequestGoesBackToTheLastSuccessfulOneNotTheCheckpoint() async throws {
+        struct Dropped: Error {}
+        let directory = TemporaryDirectory()
+        var options = BlobStoreOptions()
+        options.uploadCheckpointInterval = .seconds(3600)
+        let store = try await BlobStore.open(at: directory.path, options: options)
+        let blob = randomBytes(seed: 33, count: 200_000)
+        let upload = try await store.beginUpload()
+        try await store.append(to: upload, at: 0) { try await $0.write(Array(blob[..<70_000])) }
+        await #expect(throws: Dropped.self) {
+            try await store.append(to: upload, at: 70_000) { appender in
+                try await appender.write(Array(repeating: 0xee, count: 50_000))
+                throw Dropped()
+            }
+        }
+        #expect(try store.uploadOffset(upload) == 70_000)
+        #expect(try UploadState.load(directory.path + "/uploads/\(upload).state").offset == 0)
+        try await store.append(to: upload, at: 70_000) { try await $0.write(Array(blob[70_000..<100_000])) }
+        let info = try await store.commitUpload(upload, expected: Digest.of(blob), at: 100_000) { try await $0.write(Array(blob[100_000...])) }
+        #expect(try await store.bytes(of: info.digest) == blob)
+        try await store.close()
+    }
+
     @Test func finishingWithAnotherAlgorithmRehashes() async throws {
         let directory = TemporaryDirectory()
         let store = try await BlobStore.open(at: directory.path)
