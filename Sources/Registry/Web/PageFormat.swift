@@ -10,7 +10,9 @@ enum PageFormat {
             value /= 1000
             unit += 1
         }
-        return unit == 0 ? "\(count) B" : String(format: value < 10 ? "%.1f %@" : "%.0f %@", value, units[unit])
+        // Only the number goes through a format: a Swift string as a `%@` argument is not safe
+        // on Linux's Foundation.
+        return unit == 0 ? "\(count) B" : String(format: value < 10 ? "%.1f" : "%.0f", value) + " " + units[unit]
     }
 
     /// `3 days ago`, `in 5 hours`.
