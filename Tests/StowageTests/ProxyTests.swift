@@ -68,20 +68,12 @@ struct ProxyTests {
         }
     }
 
-    /// A free loopback port, for nginx (which cannot report the one it picked).
+    /// A free loopback port, for nginx (which cannot report the one it picked): below the
+    /// ephemeral range. A port the kernel picked for a bind to port 0 and that was closed again
+    /// goes to the next bind to port 0 as readily: a fresh-clone run saw the browser test's
+    /// server take nginx's port, and the cluster test's login go to that server.
     static func freePort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(socket, pointer, length) == 0 ? getsockname(socket, pointer, &length) : -1
-            }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
+        try PostgresTestCluster.freePort()
     }
 
     @Test func skopeoLogsInPushesAndPullsThroughTheProxy() async throws {

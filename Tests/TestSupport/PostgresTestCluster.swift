@@ -127,8 +127,10 @@ public enum PostgresTestCluster {
     }
 
     /// A loopback port below the ephemeral range that nothing listens on now, with the
-    /// `following` ports after it free too (radosgw's monitor takes two more).
-    static func freePort(following: Int = 0) throws -> Int {
+    /// `following` ports after it free too (radosgw's monitor takes two more). Below the
+    /// ephemeral range, so that a server another test starts on port 0 cannot be given it
+    /// between this check and the bind of the program it is for.
+    public static func freePort(following: Int = 0) throws -> Int {
         for _ in 0..<50 {
             let port = Int.random(in: 20000..<32000)
             if (port...(port + following)).allSatisfy(isFree) { return port }
