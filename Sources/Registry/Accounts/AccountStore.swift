@@ -343,7 +343,7 @@ public struct AccountStore: Sendable {
         return try text.map { (text) in try parseRole(text) }
     }
 
-    private static func isPublic(_ repository: RepositoryName, _ db: any DatabaseSession) async throws -> Bool {
+    static func isPublic(_ repository: RepositoryName, _ db: any DatabaseSession) async throws -> Bool {
         try await db.firstRow("SELECT public FROM package_visibility WHERE repository = ?", [.text(repository.description)]) {
             $0.integer(at: 0) != 0
         } ?? false

@@ -200,12 +200,12 @@ public struct CollectionStore: Sendable {
                 INSERT INTO collection_runs (started, milliseconds, failure, purged, retained, condemned_blobs, deleted_blobs,
                 deleted_bytes, bytes_freed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-                [.integer(run.started), .integer(run.milliseconds), .optionalText(run.failure), .optionalInteger(run.purged),
-                 .optionalInteger(run.retained), .optionalInteger(run.condemnedBlobs), .optionalInteger(run.deletedBlobs),
+                [.integer(run.started), .integer(run.milliseconds), .optionalText(run.failure), .integer(Int64(run.purged)),
+                 .integer(Int64(run.retained)), .integer(Int64(run.condemnedBlobs)), .integer(Int64(run.deletedBlobs)),
                  .size(run.deletedBytes), .size(run.bytesFreed)])
             try await db.run(
                 "DELETE FROM collection_runs WHERE id NOT IN (SELECT id FROM collection_runs ORDER BY id DESC LIMIT ?)",
-                [.optionalInteger(Self.keptRuns)])
+                [.integer(Int64(Self.keptRuns))])
         }
     }
 
@@ -216,7 +216,7 @@ public struct CollectionStore: Sendable {
                 """
                 SELECT started, milliseconds, failure, purged, retained, condemned_blobs, deleted_blobs, deleted_bytes, bytes_freed
                 FROM collection_runs ORDER BY id DESC LIMIT ?
-                """, [.optionalInteger(limit)]
+                """, [.integer(Int64(limit))]
             ) { row in
                 CollectionRun(
                     started: row.integer(at: 0), milliseconds: row.integer(at: 1), failure: row.optionalText(at: 2),

@@ -34,10 +34,7 @@ public struct PackageCatalog: Sendable {
         try await database.scan { db in
             var summaries: [PackageSummary] = []
             for name in names {
-                guard let (id, created) = try await db.firstRow(
-                    "SELECT id, created FROM repositories WHERE name = ? AND deletion_id IS NULL", [.text(name)],
-                    { ($0.integer(at: 0), $0.integer(at: 1)) })
-                else { continue }
+                guard let (id, created) = try await Self.liveRepository(name, db) else { continue }
                 summaries.append(try await PackageStore.summary(of: id, name: name, created: created, deleted: nil, db))
             }
             return summaries
@@ -52,14 +49,9 @@ public struct PackageCatalog: Sendable {
 
     public func overview(_ package: RepositoryName) async throws -> Overview? {
         try await database.scan { db in
-            guard let (id, created) = try await db.firstRow(
-                "SELECT id, created FROM repositories WHERE name = ? AND deletion_id IS NULL", [.text(package.description)],
-                { ($0.integer(at: 0), $0.integer(at: 1)) })
-            else { return nil }
+            guard let (id, created) = try await Self.liveRepository(package.description, db) else { return nil }
             let summary = try await PackageStore.summary(of: id, name: package.description, created: created, deleted: nil, db)
-            let isPublic = try await db.firstRow(
-                "SELECT public FROM package_visibility WHERE repository = ?", [.text(package.description)]) { $0.integer(at: 0) } ?? 0
-            return Overview(summary: summary, isPublic: isPublic != 0)
+            return Overview(summary: summary, isPublic: try await AccountStore.isPublic(package, db))
         }
     }
 
@@ -143,6 +135,13 @@ public struct PackageCatalog: Sendable {
                 sizes[String(name.prefix { $0 != "/" }), default: [:]][row.text(at: 1)] = UInt64(row.integer(at: 2))
             }
             return sizes.map { (owner: $0.key, bytes: $0.value.values.reduce(0, +)) }.sorted { $0.bytes > $1.bytes }
+        }
+    }
+
+    /// The id and creation time of the live package `name`.
+    private static func liveRepository(_ name: String, _ db: any DatabaseSession) async throws -> (id: Int64, created: Int64)? {
+        try await db.firstRow("SELECT id, created FROM repositories WHERE name = ? AND deletion_id IS NULL", [.text(name)]) {
+            (id: $0.integer(at: 0), created: $0.integer(at: 1))
         }
     }
 

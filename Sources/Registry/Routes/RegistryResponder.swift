@@ -134,7 +134,7 @@ public struct RegistryResponder: HTTPResponder {
     /// own, when it sends a plain one, else the id Hummingbird gave the request's log lines.
     static func requestID(_ request: Request, context: Context, trusted: Bool) -> String {
         if trusted, let id = request.headers[.requestID], (1...64).contains(id.utf8.count),
-           id.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) })
+           id.utf8.allSatisfy(PersonalAccessToken.isBase64URL)
         {
             return id
         }

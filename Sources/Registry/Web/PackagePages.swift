@@ -364,11 +364,3 @@ struct PackagePages: Sendable {
 
     private static func unknown(_ name: RepositoryName) -> PackageError { .packageUnknown(name.description) }
 }
-
-extension Optional {
-    /// `map` with an async transform.
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
-    }
-}

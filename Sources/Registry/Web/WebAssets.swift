@@ -13,7 +13,7 @@ enum WebAssets {
         init(_ contentType: String, _ text: String) {
             self.contentType = contentType
             bytes = Array(text.utf8)
-            version = String(SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined().prefix(12))
+            version = String(PersonalAccessToken.hex(Array(SHA256.hash(data: bytes))).prefix(12))
         }
     }
 

@@ -41,7 +41,7 @@ struct WebRoutes: Sendable {
         var cookies: [Cookie] = []
         let csrfSecret: String
         if let value = request.cookies[WebSession.csrfCookie]?.value, value.utf8.count == 32,
-           value.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) })
+           value.utf8.allSatisfy(PersonalAccessToken.isBase64URL)
         {
             csrfSecret = value
         } else {

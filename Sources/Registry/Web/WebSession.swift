@@ -39,7 +39,7 @@ struct WebSession: Sendable {
     /// A fresh random value for `stowage_csrf`.
     static func newCSRFSecret() -> String {
         var generator = SystemRandomNumberGenerator()
-        return RegistryToken.base64URL(Data((0..<24).map { _ in UInt8.random(in: .min ... .max, using: &generator) }))
+        return RegistryToken.base64URL(Data(PersonalAccessToken.randomBytes(24, &generator)))
     }
 
     /// The token forms carry: derived from the CSRF cookie and the session, which a page of
